@@ -1,0 +1,14 @@
+//! YAML in and out, exactly as kustomize 5.5 reads and writes it.
+//!
+//! kustomize reads files with go-yaml v3 (kyaml) and writes its output through a round
+//! trip — object → JSON → go-yaml v2 — so what a user sees is decided by two different YAML
+//! implementations. [`reader`] reproduces the first (scalar resolution, anchors and merge
+//! keys, line numbers for errors), [`writer`] the second (natural key order, YAML 1.1-aware
+//! quoting, literal blocks, 80-column folding, Go's number formatting). Values in between
+//! are plain [`serde_json::Value`] trees.
+
+pub mod reader;
+pub mod writer;
+
+pub use reader::{Document, Schema, YamlError, parse_stream};
+pub use writer::{write_document, write_stream};
