@@ -1,6 +1,11 @@
 //! rollpin: exact, visible rollbacks for Argo CD.
 //!
 //! Render flow: app dir → [`kustomize`] (hermetic loading, generators, transformers,
-//! name-reference fix-up, order) → [`yaml::writer`] → stdout.
+//! name-reference fix-up, order) → [`yaml::writer`] → stdout. [`render`] is the entry point
+//! the CLI and the tests share.
 
+pub mod cli;
+pub mod kustomize;
+pub mod render;
+pub mod resource;
 pub mod yaml;

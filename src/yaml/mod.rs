@@ -7,8 +7,16 @@
 //! quoting, literal blocks, 80-column folding, Go's number formatting). Values in between
 //! are plain [`serde_json::Value`] trees.
 
+mod key_order;
+mod number;
+mod quoting;
+mod read_scalar;
+mod read_tree;
 pub mod reader;
+mod scalar;
 pub mod writer;
+#[cfg(test)]
+mod writer_tests;
 
-pub use reader::{Document, Schema, YamlError, parse_stream};
+pub use reader::{Document, Limits, Schema, YamlError, parse_stream, parse_stream_with_limits};
 pub use writer::{write_document, write_stream};

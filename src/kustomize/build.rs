@@ -1,0 +1,399 @@
+//! The build: accumulate a kustomization tree into resources (resources and bases, then
+//! generators, then components, then the built-in transformers in kustomize's fixed
+//! order), and at the top level add hash suffixes, fix name references, drop local-config
+//! objects and order the result.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::kustomize::error::{Error, Result};
+use crate::kustomize::field_spec::{self, FieldSpec, TransformerConfig, merge_specs};
+use crate::kustomize::fs::FileSystem;
+use crate::kustomize::kustomization::Kustomization;
+use crate::kustomize::loader::{Entry, Loader};
+use crate::kustomize::order::{self, Order};
+use crate::kustomize::{generators, hash, images, labels, name_reference, namespace};
+use crate::kustomize::{prefix_suffix, replicas};
+use crate::resource::{ResMap, Resource};
+use crate::yaml::{Schema, parse_stream};
+
+/// Build options (validated flags).
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `--reorder`: `None` means kustomize's default (legacy unless `sortOptions`).
+    pub reorder: Option<Order>,
+    /// Repository root bounding every directory the build may read.
+    pub repo_root: Option<PathBuf>,
+    /// Largest file that may be read.
+    pub max_file_bytes: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            reorder: None,
+            repo_root: None,
+            max_file_bytes: crate::kustomize::loader::DEFAULT_MAX_FILE_BYTES,
+        }
+    }
+}
+
+/// What a build produced.
+#[derive(Debug)]
+pub struct Output {
+    /// The resources, in output order, build bookkeeping stripped.
+    pub resources: Vec<Resource>,
+    /// Warnings for stderr (kustomize's deprecation warnings).
+    pub warnings: Vec<String>,
+}
+
+struct Ctx {
+    warnings: Vec<String>,
+}
+
+/// Builds the kustomization in `dir`.
+pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &Options) -> Result<Output> {
+    let ldr = Loader::new_root(fs, dir, opts.repo_root.clone(), opts.max_file_bytes)?;
+    let mut ctx = Ctx {
+        warnings: Vec::new(),
+    };
+    let (kpath, text) = ldr.kustomization_file()?;
+    let k = Kustomization::parse(&kpath, &text)?;
+    let mut rm = ResMap::default();
+    accumulate_target(&mut ctx, &ldr, &kpath, &k, &mut rm)?;
+    for res in &mut rm.resources {
+        if res.meta.needs_hash
+            && let Some(h) = hash::suffix(&res.obj)
+        {
+            res.store_previous_id();
+            let name = format!("{}-{h}", res.name());
+            res.set_name(&name);
+        }
+    }
+    name_reference::fix(&mut rm, &field_spec::builtin().name_reference).map_err(Error::Build)?;
+    rm.resources.retain(|r| !is_local_config(&r.obj));
+    let order = match &k.sort_options {
+        Some(so) => sort_options_order(&kpath, so)?,
+        None => opts.reorder.clone().unwrap_or_else(Order::legacy),
+    };
+    order::sort(&mut rm.resources, &order);
+    for r in &mut rm.resources {
+        strip_empty_annotations(&mut r.obj);
+    }
+    Ok(Output {
+        resources: rm.resources,
+        warnings: ctx.warnings,
+    })
+}
+
+fn sort_options_order(
+    kpath: &Path,
+    so: &crate::kustomize::kustomization::SortOptions,
+) -> Result<Order> {
+    let invalid = |message: String| Error::InvalidKustomization {
+        path: kpath.to_path_buf(),
+        line: None,
+        message,
+    };
+    match so.order.as_str() {
+        "fifo" => {
+            if so.legacy_sort_options.is_some() {
+                return Err(invalid(
+                    "sortOptions: legacySortOptions may only be set with order: legacy".into(),
+                ));
+            }
+            Ok(Order::Fifo)
+        }
+        "legacy" => Ok(match &so.legacy_sort_options {
+            Some(l) => Order::Legacy {
+                first: l.order_first.clone(),
+                last: l.order_last.clone(),
+            },
+            None => Order::legacy(),
+        }),
+        other => Err(invalid(format!(
+            "sortOptions.order must be 'legacy' or 'fifo', got '{other}'"
+        ))),
+    }
+}
+
+fn is_local_config(obj: &Value) -> bool {
+    obj.pointer("/metadata/annotations/config.kubernetes.io~1local-config")
+        .and_then(Value::as_str)
+        == Some("true")
+}
+
+fn strip_empty_annotations(obj: &mut Value) {
+    if let Some(Value::Object(md)) = obj.get_mut("metadata") {
+        let empty = match md.get("annotations") {
+            Some(Value::Null) => true,
+            Some(Value::Object(m)) => m.is_empty(),
+            _ => false,
+        };
+        if empty {
+            md.remove("annotations");
+        }
+    }
+}
+
+fn unsupported(kpath: &Path, k: &Kustomization) -> Result<()> {
+    let err = |field: &str, hint: &str| {
+        Err(Error::Unsupported {
+            path: kpath.to_path_buf(),
+            field: field.into(),
+            hint: hint.into(),
+        })
+    };
+    let later =
+        "not implemented yet in this rollpin version (planned: patches, replacements and vars)";
+    if k.helm_charts.is_some()
+        || k.helm_chart_inflation_generator.is_some()
+        || k.helm_globals.is_some()
+    {
+        return err(
+            "helmCharts",
+            "rollpin never runs programs (helm); render the chart to plain manifests and commit them, or use Argo CD's Helm source",
+        );
+    }
+    for (field, set) in [
+        ("generators", k.generators.is_some()),
+        ("transformers", k.transformers.is_some()),
+        ("validators", k.validators.is_some()),
+    ] {
+        if set {
+            return err(
+                field,
+                "plugins are not supported (rollpin renders hermetically and runs no programs); use the built-in fields instead",
+            );
+        }
+    }
+    for (field, set) in [
+        ("patches", k.patches.is_some()),
+        ("patchesStrategicMerge", k.patches_strategic_merge.is_some()),
+        ("patchesJson6902", k.patches_json6902.is_some()),
+        ("replacements", k.replacements.is_some()),
+        ("vars", k.vars.is_some()),
+        ("openapi", k.openapi.is_some()),
+        ("crds", k.crds.is_some()),
+        ("configurations", k.configurations.is_some()),
+    ] {
+        if set {
+            return err(field, later);
+        }
+    }
+    Ok(())
+}
+
+/// Accumulates one kustomization (or component) into `rm`.
+fn accumulate_target(
+    ctx: &mut Ctx,
+    ldr: &Loader,
+    kpath: &Path,
+    k: &Kustomization,
+    rm: &mut ResMap,
+) -> Result<()> {
+    ctx.warnings.extend(k.deprecation_warnings());
+    unsupported(kpath, k)?;
+    let referrer = kpath.display().to_string();
+    for entry in k.all_resources() {
+        match ldr.resolve_entry(&entry, &referrer)? {
+            Entry::File(path) => {
+                let resources = read_resources(ldr, &path, &referrer)?;
+                append_all(rm, resources)?;
+            }
+            Entry::Dir(dir) => {
+                let child = ldr.child(dir);
+                let (ckpath, ctext) = child.kustomization_file()?;
+                let ck = Kustomization::parse(&ckpath, &ctext)?;
+                if ck.is_component() {
+                    return Err(Error::InvalidKustomization {
+                        path: ckpath,
+                        line: None,
+                        message: format!(
+                            "expected kind != 'Component' (listed in resources of {referrer}; list it under components)"
+                        ),
+                    });
+                }
+                let mut sub = ResMap::default();
+                accumulate_target(ctx, &child, &ckpath, &ck, &mut sub)?;
+                append_all(rm, sub.resources)?;
+            }
+        }
+    }
+    generators::run(ldr, k, kpath, rm)?;
+    for entry in k.components.iter().flatten() {
+        let dir = match ldr.resolve_entry(entry, &referrer)? {
+            Entry::Dir(d) => d,
+            Entry::File(p) => {
+                return Err(Error::InvalidKustomization {
+                    path: kpath.to_path_buf(),
+                    line: None,
+                    message: format!(
+                        "component '{entry}' must be a directory, got file '{}'",
+                        p.display()
+                    ),
+                });
+            }
+        };
+        let child = ldr.child(dir);
+        let (ckpath, ctext) = child.kustomization_file()?;
+        let ck = Kustomization::parse(&ckpath, &ctext)?;
+        if !ck.is_component() {
+            return Err(Error::InvalidKustomization {
+                path: ckpath,
+                line: None,
+                message: format!(
+                    "expected kind 'Component' (listed in components of {referrer}) but got '{}'",
+                    ck.kind.as_deref().unwrap_or("Kustomization")
+                ),
+            });
+        }
+        accumulate_target(ctx, &child, &ckpath, &ck, rm)?;
+    }
+    run_transformers(kpath, k, rm)
+}
+
+fn run_transformers(kpath: &Path, k: &Kustomization, rm: &mut ResMap) -> Result<()> {
+    let tc: &TransformerConfig = field_spec::builtin();
+    let fail = |transformer: &'static str| {
+        move |message: String| Error::Transform {
+            path: kpath.to_path_buf(),
+            transformer,
+            message,
+        }
+    };
+    if let Some(ns) = k.namespace.as_deref().filter(|n| !n.is_empty()) {
+        namespace::apply(rm, ns, &tc.namespace).map_err(fail("namespace"))?;
+    }
+    if let Some(p) = k.name_prefix.as_deref().filter(|n| !n.is_empty()) {
+        prefix_suffix::apply(rm, p, prefix_suffix::End::Prefix, &tc.name_prefix)
+            .map_err(fail("namePrefix"))?;
+    }
+    if let Some(s) = k.name_suffix.as_deref().filter(|n| !n.is_empty()) {
+        prefix_suffix::apply(rm, s, prefix_suffix::End::Suffix, &tc.name_suffix)
+            .map_err(fail("nameSuffix"))?;
+    }
+    for l in k.labels.iter().flatten() {
+        let mut specs: Vec<FieldSpec> = l.fields.clone();
+        merge_specs(&mut specs, &tc.labels);
+        if l.include_selectors {
+            merge_specs(&mut specs, &tc.common_labels);
+        } else {
+            if l.include_templates {
+                merge_specs(&mut specs, &tc.template_labels);
+            }
+            merge_specs(
+                &mut specs,
+                &[FieldSpec {
+                    path: "metadata/labels".into(),
+                    create: true,
+                    ..FieldSpec::default()
+                }],
+            );
+        }
+        labels::apply(rm, &l.pairs, &specs).map_err(fail("labels"))?;
+    }
+    if let Some(cl) = &k.common_labels {
+        labels::apply(rm, cl, &tc.common_labels).map_err(fail("commonLabels"))?;
+    }
+    if let Some(ca) = &k.common_annotations {
+        labels::apply(rm, ca, &tc.common_annotations).map_err(fail("commonAnnotations"))?;
+    }
+    for r in k.replicas.iter().flatten() {
+        replicas::apply(rm, r, &tc.replicas).map_err(fail("replicas"))?;
+    }
+    for img in k.all_images() {
+        images::apply(rm, &img, &tc.images).map_err(fail("images"))?;
+    }
+    Ok(())
+}
+
+fn id_key(r: &Resource) -> (String, String, String, String, String) {
+    let id = r.cur_id();
+    let ns = id.effective_namespace().to_string();
+    (id.gvk.group, id.gvk.version, id.gvk.kind, id.name, ns)
+}
+
+/// Appends resources, refusing ids that are already present.
+fn append_all(rm: &mut ResMap, resources: Vec<Resource>) -> Result<()> {
+    let mut seen: HashSet<_> = rm.resources.iter().map(id_key).collect();
+    for r in resources {
+        if !seen.insert(id_key(&r)) {
+            return Err(Error::DuplicateId {
+                origin: r.meta.origin.clone(),
+                id: r.cur_id().to_string(),
+            });
+        }
+        rm.resources.push(r);
+    }
+    Ok(())
+}
+
+fn has_null_in_list(v: &Value) -> bool {
+    match v {
+        Value::Array(items) => items.iter().any(|i| i.is_null() || has_null_in_list(i)),
+        Value::Object(m) => m.values().any(has_null_in_list),
+        _ => false,
+    }
+}
+
+/// Reads the objects of a resource file, flattening `*List` kinds as kustomize does.
+fn read_resources(ldr: &Loader, path: &Path, referrer: &str) -> Result<Vec<Resource>> {
+    let text = ldr.read_text_at(path, referrer)?;
+    let docs = parse_stream(&text, Schema::Kyaml).map_err(|e| Error::Yaml {
+        path: path.to_path_buf(),
+        line: e.line,
+        message: e.message,
+    })?;
+    let invalid = |line: usize, message: String| Error::InvalidResource {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let mut queue: std::collections::VecDeque<(Value, usize)> =
+        docs.into_iter().map(|d| (d.value, d.line)).collect();
+    let mut out = Vec::new();
+    let origin = path.display().to_string();
+    while let Some((v, line)) = queue.pop_front() {
+        let Value::Object(m) = &v else {
+            return Err(invalid(
+                line,
+                "expected a YAML mapping (a Kubernetes object)".into(),
+            ));
+        };
+        let kind = m.get("kind").and_then(Value::as_str).unwrap_or("");
+        if kind.is_empty() {
+            return Err(invalid(line, "missing kind in object".into()));
+        }
+        if kind.ends_with("List") {
+            match m.get("items") {
+                None => {}
+                Some(Value::Null) => continue,
+                Some(Value::Array(items)) => {
+                    queue.extend(items.iter().cloned().map(|i| (i, line)));
+                    continue;
+                }
+                Some(_) => {
+                    return Err(invalid(line, format!("expected array in {kind}/items")));
+                }
+            }
+        } else if v
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .is_empty()
+        {
+            return Err(invalid(
+                line,
+                format!("missing metadata.name in object of kind {kind}"),
+            ));
+        }
+        if has_null_in_list(&v) {
+            return Err(invalid(line, "empty item (null) in a list".into()));
+        }
+        out.push(Resource::new(v, origin.clone()));
+    }
+    Ok(out)
+}

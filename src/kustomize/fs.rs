@@ -1,0 +1,133 @@
+//! The filesystem the renderer reads through: the disk, or an in-memory tree for tests.
+//!
+//! Everything the loader needs is here — read a file, tell files from directories, resolve
+//! a path to its real location — so the rest of the renderer never touches `std::fs`.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+/// What a path names, after following symlinks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Dir,
+    /// A FIFO, socket, device or anything else that is not a regular file.
+    Special,
+}
+
+/// Read-only filesystem operations the renderer uses.
+pub trait FileSystem {
+    /// Reads a whole file.
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// The kind of file at `path` (symlinks followed).
+    fn kind(&self, path: &Path) -> io::Result<FileKind>;
+    /// The absolute path with every symlink and `..` resolved.
+    fn real_path(&self, path: &Path) -> io::Result<PathBuf>;
+    /// Size in bytes of the file at `path` (symlinks followed).
+    fn size(&self, path: &Path) -> io::Result<u64>;
+}
+
+/// The real filesystem.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DiskFs;
+
+impl FileSystem for DiskFs {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+    fn kind(&self, path: &Path) -> io::Result<FileKind> {
+        let md = std::fs::metadata(path)?;
+        Ok(if md.is_file() {
+            FileKind::File
+        } else if md.is_dir() {
+            FileKind::Dir
+        } else {
+            FileKind::Special
+        })
+    }
+    fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
+    fn size(&self, path: &Path) -> io::Result<u64> {
+        Ok(std::fs::metadata(path)?.len())
+    }
+}
+
+/// An in-memory tree of files (no symlinks); directories exist implicitly.
+#[derive(Debug, Default, Clone)]
+pub struct MemFs {
+    files: BTreeMap<PathBuf, Vec<u8>>,
+}
+
+impl MemFs {
+    /// An empty tree.
+    pub fn new() -> MemFs {
+        MemFs::default()
+    }
+
+    /// Adds a file at an absolute path.
+    pub fn write(&mut self, path: impl AsRef<Path>, content: impl Into<Vec<u8>>) {
+        self.files.insert(normalize(path.as_ref()), content.into());
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        path == Path::new("/")
+            || self
+                .files
+                .range(path.to_path_buf()..)
+                .next()
+                .is_some_and(|(p, _)| p.starts_with(path) && p != path)
+    }
+}
+
+fn not_found(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotFound,
+        format!("{}: no such file or directory", path.display()),
+    )
+}
+
+/// Resolves `.` and `..` lexically.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+impl FileSystem for MemFs {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.files
+            .get(&normalize(path))
+            .cloned()
+            .ok_or_else(|| not_found(path))
+    }
+    fn kind(&self, path: &Path) -> io::Result<FileKind> {
+        let p = normalize(path);
+        if self.files.contains_key(&p) {
+            Ok(FileKind::File)
+        } else if self.is_dir(&p) {
+            Ok(FileKind::Dir)
+        } else {
+            Err(not_found(path))
+        }
+    }
+    fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
+        let p = normalize(path);
+        self.kind(&p)?;
+        Ok(p)
+    }
+    fn size(&self, path: &Path) -> io::Result<u64> {
+        Ok(self.read(path)?.len() as u64)
+    }
+}

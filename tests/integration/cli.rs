@@ -1,0 +1,365 @@
+//! The `rollpin` binary as Argo CD runs it: success writes the stream to stdout; every
+//! error exits non-zero, names the file (and line or resource), and writes nothing to
+//! stdout.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+/// A scratch app tree.
+struct App {
+    dir: TempDir,
+}
+
+impl App {
+    fn new() -> App {
+        App {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+    fn write(&self, rel: &str, body: &str) -> &App {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, body).expect("write");
+        self
+    }
+    fn render(&self, rel: &str, extra: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_rollpin"))
+            .arg("render")
+            .arg(self.path(rel))
+            .args(extra)
+            .output()
+            .expect("run rollpin")
+    }
+}
+
+const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: v\n";
+
+/// Asserts a failed render: exit ≠ 0, empty stdout, stderr containing every needle.
+fn assert_fails(out: &Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "expected failure; stderr: {stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "stdout must be empty on error, got {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    for n in needles {
+        assert!(stderr.contains(n), "stderr lacks {n:?}:\n{stderr}");
+    }
+}
+
+#[test]
+fn renders_to_stdout() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\nnamePrefix: p-\n",
+    )
+    .write("cm.yaml", CM);
+    let out = app.render(".", &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "apiVersion: v1\ndata:\n  k: v\nkind: ConfigMap\nmetadata:\n  name: p-a\n"
+    );
+}
+
+#[test]
+fn output_flag_writes_file() {
+    let app = App::new();
+    app.write("kustomization.yaml", "resources:\n- cm.yaml\n")
+        .write("cm.yaml", CM);
+    let target = app.path("out.yaml");
+    let out = app.render(".", &["-o", target.to_str().expect("utf8")]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(
+        std::fs::read_to_string(target)
+            .expect("written")
+            .contains("name: a")
+    );
+}
+
+#[test]
+fn missing_resource_file() {
+    let app = App::new();
+    app.write("kustomization.yaml", "resources:\n- nope.yaml\n");
+    assert_fails(
+        &app.render(".", &[]),
+        &["kustomization.yaml", "'nope.yaml'", "no such file"],
+    );
+}
+
+#[test]
+fn invalid_yaml_names_file_and_line() {
+    let app = App::new();
+    app.write("kustomization.yaml", "resources:\n- bad.yaml\n")
+        .write(
+            "bad.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [a\n  x: y\n",
+        );
+    assert_fails(&app.render(".", &[]), &["bad.yaml", "line "]);
+}
+
+#[test]
+fn unknown_kustomization_field() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\nresourcez:\n- x\n",
+    )
+    .write("cm.yaml", CM);
+    assert_fails(
+        &app.render(".", &[]),
+        &[
+            "kustomization.yaml",
+            "line 3",
+            "unknown field \"resourcez\"",
+        ],
+    );
+}
+
+#[test]
+fn wrong_field_type() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\nnamePrefix:\n  a: b\n",
+    )
+    .write("cm.yaml", CM);
+    assert_fails(
+        &app.render(".", &[]),
+        &["kustomization.yaml", "namePrefix", "invalid type"],
+    );
+}
+
+#[test]
+fn yaml11_boolean_in_string_map_is_a_type_error() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\ncommonLabels:\n  x: y\n",
+    )
+    .write("cm.yaml", CM);
+    assert_fails(&app.render(".", &[]), &["commonLabels.x", "boolean"]);
+}
+
+#[test]
+fn duplicate_resource_id() {
+    let app = App::new();
+    app.write("kustomization.yaml", "resources:\n- a.yaml\n- b.yaml\n")
+        .write("a.yaml", CM)
+        .write("b.yaml", CM);
+    assert_fails(
+        &app.render(".", &[]),
+        &[
+            "b.yaml",
+            "may not add resource with an already registered id: ConfigMap.v1.[noGrp]/a.[noNs]",
+        ],
+    );
+}
+
+#[test]
+fn cycle_between_kustomizations() {
+    let app = App::new();
+    app.write("a/kustomization.yaml", "resources:\n- ../b\n")
+        .write("b/kustomization.yaml", "resources:\n- ../a\n");
+    assert_fails(
+        &app.render("a", &[]),
+        &["b/kustomization.yaml", "cycle detected"],
+    );
+}
+
+#[test]
+fn file_outside_kustomization_root() {
+    let app = App::new();
+    app.write("app/kustomization.yaml", "resources:\n- ../cm.yaml\n")
+        .write("cm.yaml", CM);
+    assert_fails(
+        &app.render("app", &[]),
+        &["app/kustomization.yaml", "security", "is not in or below"],
+    );
+}
+
+#[test]
+fn symlink_leaving_the_root_is_refused() {
+    let app = App::new();
+    app.write("app/kustomization.yaml", "resources:\n- link.yaml\n")
+        .write("secret.yaml", CM);
+    std::os::unix::fs::symlink(app.path("secret.yaml"), app.path("app/link.yaml"))
+        .expect("symlink");
+    assert_fails(&app.render("app", &[]), &["security", "secret.yaml"]);
+}
+
+#[test]
+fn base_outside_repository_root() {
+    let app = App::new();
+    app.write("repo/app/kustomization.yaml", "resources:\n- ../../base\n")
+        .write("base/kustomization.yaml", "resources:\n- cm.yaml\n")
+        .write("base/cm.yaml", CM);
+    std::fs::create_dir_all(app.path("repo/.git")).expect("mkdir .git");
+    assert_fails(
+        &app.render("repo/app", &[]),
+        &["outside the repository root"],
+    );
+    let ok = app.render(
+        "repo/app",
+        &["--root", app.path(".").to_str().expect("utf8")],
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}
+
+#[test]
+fn remote_resource_is_refused() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "resources:\n- https://github.com/argoproj/argo-cd//manifests/cluster-install?ref=v2.9.0\n",
+    );
+    assert_fails(
+        &app.render(".", &[]),
+        &["kustomization.yaml", "remote resource", "Vendor it"],
+    );
+}
+
+#[test]
+fn generator_clash_without_behavior() {
+    let app = App::new();
+    app.write(
+        "base/kustomization.yaml",
+        "configMapGenerator:\n- name: cfg\n  literals: [a=1]\n",
+    )
+    .write(
+        "overlay/kustomization.yaml",
+        "resources:\n- ../base\nconfigMapGenerator:\n- name: cfg\n  literals: [b=2]\n",
+    );
+    assert_fails(
+        &app.render("overlay", &[]),
+        &[
+            "overlay/kustomization.yaml",
+            "configMapGenerator 'cfg'",
+            "behavior must be merge or replace",
+        ],
+    );
+}
+
+#[test]
+fn helm_charts_are_not_supported() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "helmCharts:\n- name: redis\n  repo: https://charts.example.com\n",
+    );
+    assert_fails(
+        &app.render(".", &[]),
+        &["kustomization.yaml", "'helmCharts' is not supported"],
+    );
+}
+
+#[test]
+fn no_kustomization_file() {
+    let app = App::new();
+    app.write("cm.yaml", CM);
+    assert_fails(
+        &app.render(".", &[]),
+        &["unable to find one of 'kustomization.yaml'"],
+    );
+}
+
+#[test]
+fn two_kustomization_files() {
+    let app = App::new();
+    app.write("kustomization.yaml", "resources: []\n")
+        .write("kustomization.yml", "resources: []\n");
+    assert_fails(
+        &app.render(".", &[]),
+        &["found multiple kustomization files", "kustomization.yml"],
+    );
+}
+
+#[test]
+fn empty_kustomization() {
+    let app = App::new();
+    app.write("kustomization.yaml", "");
+    assert_fails(&app.render(".", &[]), &["kustomization.yaml is empty"]);
+}
+
+#[test]
+fn directory_that_does_not_exist() {
+    let app = App::new();
+    assert_fails(
+        &app.render("nowhere", &[]),
+        &["not a valid directory", "nowhere"],
+    );
+}
+
+#[test]
+fn resource_without_name() {
+    let app = App::new();
+    app.write("kustomization.yaml", "resources:\n- cm.yaml\n")
+        .write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n");
+    assert_fails(&app.render(".", &[]), &["cm.yaml", "missing metadata.name"]);
+}
+
+#[test]
+fn duplicate_key_in_resource() {
+    let app = App::new();
+    app.write("kustomization.yaml", "resources:\n- cm.yaml\n")
+        .write(
+            "cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: 1\n  k: 2\n",
+        );
+    assert_fails(
+        &app.render(".", &[]),
+        &["cm.yaml", "line 7", "already defined"],
+    );
+}
+
+#[test]
+fn replicas_without_match() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\nreplicas:\n- name: web\n  count: 2\n",
+    )
+    .write("cm.yaml", CM);
+    assert_fails(
+        &app.render(".", &[]),
+        &["replicas", "resource with name web does not match"],
+    );
+}
+
+#[test]
+fn patches_are_refused_until_supported() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\npatches:\n- path: p.yaml\n",
+    )
+    .write("cm.yaml", CM);
+    assert_fails(&app.render(".", &[]), &["'patches' is not supported"]);
+}
+
+#[test]
+fn deprecation_warning_on_stderr() {
+    let app = App::new();
+    app.write("kustomization.yaml", "bases:\n- base\n")
+        .write("base/kustomization.yaml", "resources:\n- cm.yaml\n")
+        .write("base/cm.yaml", CM);
+    let out = app.render(".", &[]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("# Warning: 'bases' is deprecated."));
+}

@@ -1,0 +1,52 @@
+//! Shared helpers: paths, rendering a directory through the library, short diffs.
+
+use std::path::{Path, PathBuf};
+
+use rollpin::kustomize::Options;
+use rollpin::kustomize::fs::FileSystem;
+use rollpin::kustomize::order::Order;
+
+/// The crate's root directory.
+pub fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared` (or `$ROLLPIN_SHARED`), when present.
+pub fn shared_dir() -> Option<PathBuf> {
+    let p = std::env::var_os("ROLLPIN_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest_dir().join("../shared"));
+    p.is_dir().then_some(p)
+}
+
+/// Renders `dir`; `fifo` selects `--reorder none`.
+pub fn render(
+    fs: &dyn FileSystem,
+    dir: &Path,
+    fifo: bool,
+) -> Result<(String, Vec<String>), String> {
+    let opts = Options {
+        reorder: fifo.then_some(Order::Fifo),
+        ..Options::default()
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rollpin::render::render(fs, dir, &opts)
+    }))
+    .map_err(|_| "PANIC".to_string())?
+    .map(|r| (r.yaml, r.warnings))
+    .map_err(|e| e.to_string())
+}
+
+/// The first differing line of two texts, for messages.
+pub fn first_difference(expected: &str, actual: &str) -> String {
+    for (i, (e, a)) in expected.lines().zip(actual.lines()).enumerate() {
+        if e != a {
+            return format!("line {}:\n  expected: {e:?}\n  actual:   {a:?}", i + 1);
+        }
+    }
+    format!(
+        "lengths differ: expected {} lines, got {}",
+        expected.lines().count(),
+        actual.lines().count()
+    )
+}
