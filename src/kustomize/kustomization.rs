@@ -192,10 +192,11 @@ impl Kustomization {
             line,
             message,
         };
-        let value = match docs.into_iter().next() {
+        let mut value = match docs.into_iter().next() {
             None => return Err(invalid(None, "kustomization.yaml is empty".into())),
             Some(d) => d.value,
         };
+        crate::kustomize::field_names::canonicalize(&mut value);
         if !value.is_object() {
             return Err(invalid(None, "the file must hold a YAML mapping".into()));
         }

@@ -5,6 +5,7 @@
 pub mod build;
 pub mod cluster_scope;
 pub mod error;
+pub mod field_names;
 pub mod field_spec;
 pub mod fs;
 pub mod generators;

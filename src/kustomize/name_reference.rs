@@ -62,6 +62,7 @@ impl Context<'_> {
         rb_namespaces: &[String],
         old_name: &str,
         subject_ns: Option<&str>,
+        mapping: bool,
         referral: &Gvk,
         role_ref: Option<&Gvk>,
     ) -> Result<Option<usize>, String> {
@@ -122,7 +123,7 @@ impl Context<'_> {
                 let f = &self.snaps[*first];
                 let identical = rest.iter().all(|&c| {
                     let s = &self.snaps[c];
-                    s.name == f.name && (subject_ns.is_none() || s.namespace == f.namespace)
+                    s.name == f.name && (!mapping || s.namespace == f.namespace)
                 });
                 if identical {
                     Ok(Some(*first))
@@ -153,19 +154,31 @@ impl Context<'_> {
     }
 }
 
-fn role_binding_namespaces(obj: &Value) -> Vec<String> {
+/// Namespaces of a RoleBinding's ServiceAccount subjects; a subject whose namespace is
+/// present but not a string (`namespace:` left blank) is an error, as in kustomize.
+fn role_binding_namespaces(obj: &Value, id: &ResId) -> Result<Vec<String>, String> {
     if obj.get("kind").and_then(Value::as_str) != Some("RoleBinding") {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let Some(Value::Array(subjects)) = obj.get("subjects") else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
-    subjects
-        .iter()
-        .filter(|s| s.get("kind").and_then(Value::as_str) == Some("ServiceAccount"))
-        .filter_map(|s| s.get("namespace").and_then(Value::as_str))
-        .map(str::to_string)
-        .collect()
+    let mut out = Vec::new();
+    for s in subjects {
+        if s.get("kind").and_then(Value::as_str) != Some("ServiceAccount") {
+            continue;
+        }
+        match s.get("namespace") {
+            None => {}
+            Some(Value::String(ns)) => out.push(ns.clone()),
+            Some(_) => {
+                return Err(format!(
+                    "Invalid Input: namespace is blank for resource \"{id}\""
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn role_ref_gvk(obj: &Value) -> Option<Gvk> {
@@ -213,7 +226,7 @@ pub fn fix(rm: &mut ResMap, backrefs: &[NameBackReference]) -> Result<(), String
     };
     for (i, res) in rm.resources.iter_mut().enumerate() {
         let org_gvk = res.org_id().gvk;
-        let rb_ns = role_binding_namespaces(&res.obj);
+        let rb_ns = role_binding_namespaces(&res.obj, &snaps[i].cur)?;
         let role_ref = role_ref_gvk(&res.obj);
         for br in backrefs {
             for spec in br
@@ -253,7 +266,7 @@ fn set_reference(
     match node {
         Value::Null => Ok(()),
         Value::String(old) => {
-            if let Some(c) = ctx.select(referrer, rb_ns, old, None, referral, role_ref)? {
+            if let Some(c) = ctx.select(referrer, rb_ns, old, None, false, referral, role_ref)? {
                 let new = &ctx.snaps[c].name;
                 if new != old {
                     *old = new.clone();
@@ -271,6 +284,7 @@ fn set_reference(
                 rb_ns,
                 &old,
                 subject_ns.as_deref(),
+                true,
                 referral,
                 role_ref,
             )?

@@ -287,21 +287,12 @@ impl Converter<'_> {
     }
 
     /// Converts node `id`. `in_flow`: its parent is (or sits in) a flow collection.
+    ///
+    /// This and [`Converter::map`] / [`Converter::seq`] recurse once per nesting level, so
+    /// they keep their frames small; errors are built in cold helpers.
     fn value(&mut self, id: Id, ctx: Ctx, depth: usize, in_flow: bool) -> Result<Value> {
-        if depth > self.max_depth {
-            return err(
-                self.pos(id),
-                format!(
-                    "exceeded max depth of {} while expanding aliases",
-                    self.max_depth
-                ),
-            );
-        }
-        if *self.budget == 0 {
-            return err(
-                self.pos(id),
-                "document contains excessive aliasing: too many nodes after expanding aliases",
-            );
+        if depth > self.max_depth || *self.budget == 0 {
+            return Err(self.limit_error(id, depth));
         }
         *self.budget -= 1;
         let node = &self.nodes[ix(id)];
@@ -309,16 +300,37 @@ impl Converter<'_> {
         match (&node.kind, ctx) {
             (Kind::Scalar { .. }, _) => self.scalar(id, ctx, in_flow),
             (_, Ctx::AnnotText) => Ok(Value::String(String::new())),
-            (Kind::Seq(_), _) => {
-                let items = self.children(id);
-                let mut out = Vec::with_capacity(items.len());
-                for item in items {
-                    out.push(self.value(item, ctx.of_item(), depth + 1, flow)?);
-                }
-                Ok(Value::Array(out))
-            }
+            (Kind::Seq(_), _) => self.seq(id, ctx, depth, flow).map(Value::Array),
             (Kind::Map(_), _) => self.map(id, ctx, depth, flow, false).map(Value::Object),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn limit_error(&self, id: Id, depth: usize) -> TreeError {
+        let pos = self.pos(id);
+        let message = if depth > self.max_depth {
+            format!(
+                "exceeded max depth of {} (aliases included)",
+                self.max_depth
+            )
+        } else {
+            "document contains excessive aliasing: too many nodes after expanding aliases".into()
+        };
+        TreeError {
+            line: pos.line,
+            column: pos.col,
+            message,
+        }
+    }
+
+    fn seq(&mut self, id: Id, ctx: Ctx, depth: usize, flow: bool) -> Result<Vec<Value>> {
+        let items = self.children(id);
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            out.push(self.value(item, ctx.of_item(), depth + 1, flow)?);
+        }
+        Ok(out)
     }
 
     /// A collection's children: moved out when the node is converted only once.
@@ -485,12 +497,9 @@ impl Converter<'_> {
             if self.is_merge_key(k, ctx) {
                 if ctx == Ctx::V2 {
                     self.merge_v2(v, &mut out, depth, flow)?;
-                    continue;
-                }
-                if merge.is_some() {
+                } else if merge.replace((k, v)).is_some() {
                     return err(self.pos(k), "duplicate merge key");
                 }
-                merge = Some((k, v));
                 continue;
             }
             if ctx != Ctx::V2 && self.key_text(k) == Some("<<") {
@@ -505,16 +514,32 @@ impl Converter<'_> {
             out.insert(key, value);
         }
         if let Some((k, v)) = merge {
-            for source in self.merge_sources(k, v)? {
-                let source_flow = flow || self.nodes[ix(source)].flow;
-                for (key, value) in self.map(source, ctx, depth + 1, source_flow, true)? {
-                    out.entry(key).or_insert(value);
-                }
-            }
+            self.merge_v3(k, v, &mut out, ctx, depth, flow)?;
         }
         Ok(out)
     }
 
+    /// kyaml's `DeAnchor` merge: explicit keys win, then earlier maps in the list.
+    fn merge_v3(
+        &mut self,
+        k: Id,
+        v: Id,
+        out: &mut Map<String, Value>,
+        ctx: Ctx,
+        depth: usize,
+        flow: bool,
+    ) -> Result<()> {
+        for source in self.merge_sources(k, v)? {
+            let source_flow = flow || self.nodes[ix(source)].flow;
+            for (key, value) in self.map(source, ctx, depth + 1, source_flow, true)? {
+                out.entry(key).or_insert(value);
+            }
+        }
+        Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
     fn duplicate(&self, before: &[Id], dup: Id, key: &str, ctx: Ctx) -> TreeError {
         let first = before
             .chunks_exact(2)

@@ -1,0 +1,140 @@
+//! Go's `encoding/json` matches struct fields case-insensitively (`nameprefix` sets
+//! `namePrefix`), and kustomize decodes kustomization files with it. This module renames
+//! keys to their canonical spelling before strict decoding, so rollpin accepts exactly what
+//! kustomize accepts.
+
+use serde_json::{Map, Value};
+
+const TOP: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "openapi",
+    "namePrefix",
+    "nameSuffix",
+    "namespace",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "patches",
+    "images",
+    "imageTags",
+    "replacements",
+    "replicas",
+    "vars",
+    "sortOptions",
+    "resources",
+    "components",
+    "crds",
+    "bases",
+    "configMapGenerator",
+    "secretGenerator",
+    "helmGlobals",
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "generatorOptions",
+    "configurations",
+    "generators",
+    "transformers",
+    "validators",
+    "buildMetadata",
+];
+const LABEL: &[&str] = &["pairs", "includeSelectors", "includeTemplates", "fields"];
+const FIELD_SPEC: &[&str] = &["group", "version", "kind", "path", "create"];
+const IMAGE: &[&str] = &["name", "newName", "newTag", "digest", "tagSuffix"];
+const REPLICA: &[&str] = &["name", "count"];
+const GENERATOR: &[&str] = &[
+    "namespace",
+    "name",
+    "behavior",
+    "literals",
+    "files",
+    "envs",
+    "env",
+    "options",
+    "type",
+];
+const OPTIONS: &[&str] = &[
+    "labels",
+    "annotations",
+    "disableNameSuffixHash",
+    "immutable",
+];
+const SORT: &[&str] = &["order", "legacySortOptions"];
+const LEGACY_SORT: &[&str] = &["orderFirst", "orderLast"];
+
+fn rename(map: &mut Map<String, Value>, fields: &[&str]) {
+    let keys: Vec<String> = map.keys().cloned().collect();
+    for k in keys {
+        if fields.contains(&k.as_str()) {
+            continue;
+        }
+        if let Some(canon) = fields.iter().find(|f| f.eq_ignore_ascii_case(&k))
+            && !map.contains_key(*canon)
+            && let Some(v) = map.remove(&k)
+        {
+            map.insert((*canon).to_string(), v);
+        }
+    }
+}
+
+fn each_item(v: Option<&mut Value>, f: impl Fn(&mut Map<String, Value>)) {
+    if let Some(Value::Array(items)) = v {
+        for item in items {
+            if let Value::Object(m) = item {
+                f(m);
+            }
+        }
+    }
+}
+
+fn object(v: Option<&mut Value>, f: impl Fn(&mut Map<String, Value>)) {
+    if let Some(Value::Object(m)) = v {
+        f(m);
+    }
+}
+
+fn generator(m: &mut Map<String, Value>) {
+    rename(m, GENERATOR);
+    object(m.get_mut("options"), |o| rename(o, OPTIONS));
+}
+
+/// Renames the keys of a decoded kustomization to the spelling kustomize's struct uses.
+pub fn canonicalize(v: &mut Value) {
+    let Value::Object(top) = v else {
+        return;
+    };
+    rename(top, TOP);
+    each_item(top.get_mut("labels"), |l| {
+        rename(l, LABEL);
+        each_item(l.get_mut("fields"), |f| rename(f, FIELD_SPEC));
+    });
+    each_item(top.get_mut("images"), |i| rename(i, IMAGE));
+    each_item(top.get_mut("imageTags"), |i| rename(i, IMAGE));
+    each_item(top.get_mut("replicas"), |r| rename(r, REPLICA));
+    each_item(top.get_mut("configMapGenerator"), generator);
+    each_item(top.get_mut("secretGenerator"), generator);
+    object(top.get_mut("generatorOptions"), |o| rename(o, OPTIONS));
+    object(top.get_mut("sortOptions"), |s| {
+        rename(s, SORT);
+        object(s.get_mut("legacySortOptions"), |l| rename(l, LEGACY_SORT));
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keys_match_case_insensitively() {
+        let mut v = json!({"nameprefix": "p-", "CONFIGMAPGENERATOR": [{"NAME": "x"}], "weird": 1});
+        canonicalize(&mut v);
+        assert_eq!(
+            v,
+            json!({"namePrefix": "p-", "configMapGenerator": [{"name": "x"}], "weird": 1})
+        );
+    }
+}
