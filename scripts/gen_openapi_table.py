@@ -31,8 +31,9 @@ Inputs:
     them, for testing against a plain document).
 
 Usage:
-    scripts/gen_openapi_table.py [--input FILE] [--output FILE] [--no-kustomize-types]
-With no arguments it regenerates src/kustomize/openapi/merge_keys.txt from the bundle.
+    scripts/gen_openapi_table.py [--input FILE] [--output FILE] [--no-kustomize-types] [--check]
+With no arguments it regenerates src/kustomize/openapi/merge_keys.txt from the bundle;
+`--check` only compares and exits 1 when the checked-in table is stale.
 The Rust side (`Schema::from_openapi_json`) builds the same structure from a document;
 `src/kustomize/openapi/testdata/` holds a sample and the table this script makes from it.
 """
@@ -275,6 +276,7 @@ def main():
     ap.add_argument("--input", default=DEFAULT_INPUT)
     ap.add_argument("--output", default=DEFAULT_OUTPUT)
     ap.add_argument("--no-kustomize-types", action="store_true")
+    ap.add_argument("--check", action="store_true", help="fail if OUTPUT differs, write nothing")
     args = ap.parse_args()
 
     doc, digest = load(args.input)
@@ -290,8 +292,18 @@ def main():
         f"# source: {os.path.basename(args.input)} (JSON sha256 {digest})"
         + ("" if args.no_kustomize_types else " + kustomize_types.json"),
     ]
+    text = "\n".join(header + lines) + "\n"
+    if args.check:
+        try:
+            with open(args.output, encoding="utf-8") as f:
+                current = f.read()
+        except OSError:
+            current = None
+        if current != text:
+            sys.exit(f"gen_openapi_table: {args.output} is stale; run {sys.argv[0]}")
+        return
     with open(args.output, "w", encoding="utf-8") as f:
-        f.write("\n".join(header + lines) + "\n")
+        f.write(text)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ use crate::kustomize::kustomization::Kustomization;
 use crate::kustomize::loader::{Entry, Loader};
 use crate::kustomize::order::{self, Order};
 use crate::kustomize::{generators, hash, images, labels, name_reference, namespace};
-use crate::kustomize::{prefix_suffix, replicas};
+use crate::kustomize::{patches, prefix_suffix, replicas};
 use crate::resource::{ResMap, Resource};
 use crate::yaml::{Schema, parse_stream};
 
@@ -125,12 +125,14 @@ fn is_local_config(obj: &Value) -> bool {
         == Some("true")
 }
 
+/// kustomize re-sets every resource's annotations before output: an empty, null or
+/// scalar `metadata.annotations` disappears.
 fn strip_empty_annotations(obj: &mut Value) {
     if let Some(Value::Object(md)) = obj.get_mut("metadata") {
         let empty = match md.get("annotations") {
-            Some(Value::Null) => true,
+            None | Some(Value::Array(_)) => false,
             Some(Value::Object(m)) => m.is_empty(),
-            _ => false,
+            Some(_) => true,
         };
         if empty {
             md.remove("annotations");
@@ -170,9 +172,6 @@ fn unsupported(kpath: &Path, k: &Kustomization) -> Result<()> {
         }
     }
     for (field, set) in [
-        ("patches", k.patches.is_some()),
-        ("patchesStrategicMerge", k.patches_strategic_merge.is_some()),
-        ("patchesJson6902", k.patches_json6902.is_some()),
         ("replacements", k.replacements.is_some()),
         ("vars", k.vars.is_some()),
         ("openapi", k.openapi.is_some()),
@@ -252,10 +251,11 @@ fn accumulate_target(
         }
         accumulate_target(ctx, &child, &ckpath, &ck, rm)?;
     }
-    run_transformers(kpath, k, rm)
+    run_transformers(ldr, kpath, k, rm)
 }
 
-fn run_transformers(kpath: &Path, k: &Kustomization, rm: &mut ResMap) -> Result<()> {
+fn run_transformers(ldr: &Loader, kpath: &Path, k: &Kustomization, rm: &mut ResMap) -> Result<()> {
+    let referrer = kpath.display().to_string();
     let tc: &TransformerConfig = field_spec::builtin();
     let fail = |transformer: &'static str| {
         move |message: String| Error::Transform {
@@ -264,6 +264,13 @@ fn run_transformers(kpath: &Path, k: &Kustomization, rm: &mut ResMap) -> Result<
             message,
         }
     };
+    if let Some(entries) = &k.patches_strategic_merge {
+        patches::apply_strategic_merge_list(rm, ldr, &referrer, entries)
+            .map_err(fail("patchesStrategicMerge"))?;
+    }
+    for p in k.patches.iter().flatten() {
+        patches::apply_patch(rm, ldr, &referrer, p).map_err(fail("patches"))?;
+    }
     if let Some(ns) = k.namespace.as_deref().filter(|n| !n.is_empty()) {
         namespace::apply(rm, ns, &tc.namespace).map_err(fail("namespace"))?;
     }
@@ -301,6 +308,9 @@ fn run_transformers(kpath: &Path, k: &Kustomization, rm: &mut ResMap) -> Result<
     if let Some(ca) = &k.common_annotations {
         labels::apply(rm, ca, &tc.common_annotations).map_err(fail("commonAnnotations"))?;
     }
+    for p in k.patches_json6902.iter().flatten() {
+        patches::apply_json6902_entry(rm, ldr, &referrer, p).map_err(fail("patchesJson6902"))?;
+    }
     for r in k.replicas.iter().flatten() {
         replicas::apply(rm, r, &tc.replicas).map_err(fail("replicas"))?;
     }
@@ -329,6 +339,27 @@ fn append_all(rm: &mut ResMap, resources: Vec<Resource>) -> Result<()> {
         rm.resources.push(r);
     }
     Ok(())
+}
+
+/// The items of a `*List` reach kustomize through JSON, so their annotation values become
+/// JSON text (`1.0` → `"1"`, `true` → `"true"`).
+fn json_text_annotations(item: &mut Value) {
+    if let Some(Value::Object(a)) = item.pointer_mut("/metadata/annotations") {
+        for v in a.values_mut() {
+            let text = match &*v {
+                Value::String(_) => continue,
+                Value::Null => "null".to_string(),
+                Value::Number(n) => match n.as_f64() {
+                    Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e21 => {
+                        format!("{}", f as i128)
+                    }
+                    _ => n.to_string(),
+                },
+                other => other.to_string(),
+            };
+            *v = Value::String(text);
+        }
+    }
 }
 
 fn has_null_in_list(v: &Value) -> bool {
@@ -372,7 +403,10 @@ fn read_resources(ldr: &Loader, path: &Path, referrer: &str) -> Result<Vec<Resou
                 None => {}
                 Some(Value::Null) => continue,
                 Some(Value::Array(items)) => {
-                    queue.extend(items.iter().cloned().map(|i| (i, line)));
+                    queue.extend(items.iter().cloned().map(|mut i| {
+                        json_text_annotations(&mut i);
+                        (i, line)
+                    }));
                     continue;
                 }
                 Some(_) => {

@@ -41,6 +41,16 @@ const TOP: &[&str] = &[
     "validators",
     "buildMetadata",
 ];
+const PATCH: &[&str] = &["path", "patch", "target", "options"];
+const SELECTOR: &[&str] = &[
+    "group",
+    "version",
+    "kind",
+    "name",
+    "namespace",
+    "labelSelector",
+    "annotationSelector",
+];
 const LABEL: &[&str] = &["pairs", "includeSelectors", "includeTemplates", "fields"];
 const FIELD_SPEC: &[&str] = &["group", "version", "kind", "path", "create"];
 const IMAGE: &[&str] = &["name", "newName", "newTag", "digest", "tagSuffix"];
@@ -111,6 +121,12 @@ pub fn canonicalize(v: &mut Value) {
         rename(l, LABEL);
         each_item(l.get_mut("fields"), |f| rename(f, FIELD_SPEC));
     });
+    for field in ["patches", "patchesJson6902"] {
+        each_item(top.get_mut(field), |p| {
+            rename(p, PATCH);
+            object(p.get_mut("target"), |t| rename(t, SELECTOR));
+        });
+    }
     each_item(top.get_mut("images"), |i| rename(i, IMAGE));
     each_item(top.get_mut("imageTags"), |i| rename(i, IMAGE));
     each_item(top.get_mut("replicas"), |r| rename(r, REPLICA));

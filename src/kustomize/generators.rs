@@ -79,15 +79,11 @@ fn generate(
     referrer: &str,
 ) -> Result<Generated> {
     let is_secret = field == "secretGenerator";
+    // kustomize treats any other value (a typo such as `add`) as create.
     let behavior = match args.behavior.as_str() {
-        "" | "create" => Behavior::Create,
         "merge" => Behavior::Merge,
         "replace" => Behavior::Replace,
-        other => {
-            return Ok(Err(format!(
-                "unknown generator behavior '{other}' (use create, merge or replace)"
-            )));
-        }
+        _ => Behavior::Create,
     };
     let pairs = match load_pairs(ldr, args, referrer)? {
         Ok(p) => p,

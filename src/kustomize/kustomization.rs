@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::kustomize::error::{Error, Result};
 use crate::kustomize::field_spec::FieldSpec;
+use crate::kustomize::selector::Selector;
 use crate::yaml::{Schema, parse_stream};
 
 /// File names kustomize recognises, in its order.
@@ -34,10 +35,10 @@ pub struct Kustomization {
     pub common_labels: Option<StringMap>,
     pub labels: Option<Vec<Label>>,
     pub common_annotations: Option<StringMap>,
-    pub patches_strategic_merge: Option<Value>,
+    pub patches_strategic_merge: Option<Vec<String>>,
     #[serde(rename = "patchesJson6902")]
-    pub patches_json6902: Option<Value>,
-    pub patches: Option<Value>,
+    pub patches_json6902: Option<Vec<Json6902Args>>,
+    pub patches: Option<Vec<PatchArgs>>,
     pub images: Option<Vec<Image>>,
     pub image_tags: Option<Vec<Image>>,
     pub replacements: Option<Value>,
@@ -77,6 +78,37 @@ pub struct Label {
     /// Extra fields to add them to.
     #[serde(default)]
     pub fields: Vec<FieldSpec>,
+}
+
+/// One `patches:` entry.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PatchArgs {
+    /// A file holding the patch.
+    #[serde(default)]
+    pub path: String,
+    /// The patch inline.
+    #[serde(default)]
+    pub patch: String,
+    /// Which resources to patch.
+    pub target: Option<Selector>,
+    /// `allowNameChange` / `allowKindChange`.
+    #[serde(default)]
+    pub options: BTreeMap<String, bool>,
+}
+
+/// One `patchesJson6902:` entry (deprecated).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Json6902Args {
+    /// Which resources to patch.
+    pub target: Option<Selector>,
+    /// A file holding the operations.
+    #[serde(default)]
+    pub path: String,
+    /// The operations inline.
+    #[serde(default)]
+    pub patch: String,
 }
 
 /// One `images:` entry.

@@ -17,9 +17,13 @@ pub mod labels;
 pub mod loader;
 pub mod name_reference;
 pub mod namespace;
+pub mod openapi;
 pub mod order;
+pub mod patch;
+pub mod patches;
 pub mod prefix_suffix;
 pub mod replicas;
+pub mod selector;
 
 pub use build::{Options, Output, build};
 pub use error::Error;

@@ -10,6 +10,7 @@
 mod key_order;
 mod number;
 mod quoting;
+mod read_folded;
 mod read_scalar;
 mod read_tree;
 pub mod reader;

@@ -79,12 +79,9 @@ pub(crate) fn resolve(tag: &str, text: &str, dialect: Dialect) -> Result<Resolve
     if tag.is_empty() || tag == rtag {
         return Ok(out);
     }
-    if tag == "!!float" {
-        match out {
-            Resolved::Int(i) => return Ok(Resolved::Float(i as f64)),
-            // go-yaml only widens int/int64, never uint64.
-            _ => {}
-        }
+    // go-yaml widens int/int64 to a requested float, never uint64.
+    if let ("!!float", Resolved::Int(i)) = (tag, &out) {
+        return Ok(Resolved::Float(*i as f64));
     }
     Err(format!("cannot decode {rtag} `{text}` as a {tag}"))
 }
@@ -115,10 +112,11 @@ fn resolve_untagged(text: &str, tag: &str, dialect: Dialect) -> Resolved {
             }
         }
         b'D' | b'S' => {
-            if tag.is_empty() || tag == "!!timestamp" {
-                if let Some(t) = parse_timestamp(text) {
-                    return Resolved::Timestamp(t);
-                }
+            if let Some(t) = (tag.is_empty() || tag == "!!timestamp")
+                .then(|| parse_timestamp(text))
+                .flatten()
+            {
+                return Resolved::Timestamp(t);
             }
             let plain: std::borrow::Cow<'_, str> = if text.contains('_') {
                 text.replace('_', "").into()
@@ -131,10 +129,11 @@ fn resolve_untagged(text: &str, tag: &str, dialect: Dialect) -> Resolved {
             if let Some(u) = go_parse_uint(&plain, 0) {
                 return Resolved::Uint(u);
             }
-            if is_yaml_style_float(&plain) {
-                if let Some(f) = parse_finite(&plain) {
-                    return Resolved::Float(f);
-                }
+            if let Some(f) = is_yaml_style_float(&plain)
+                .then(|| parse_finite(&plain))
+                .flatten()
+            {
+                return Resolved::Float(f);
             }
             // go-yaml's explicit prefix branches (they accept a sign after the prefix).
             let prefixed = |prefix: &str, base: u32| -> Option<Resolved> {
@@ -147,16 +146,17 @@ fn resolve_untagged(text: &str, tag: &str, dialect: Dialect) -> Resolved {
                 let neg = plain.strip_prefix('-')?.strip_prefix(prefix)?;
                 go_parse_int(&format!("-{neg}"), base).map(Resolved::Int)
             };
-            if plain.starts_with("0b") || plain.starts_with("-0b") {
-                if let Some(r) = prefixed("0b", 2) {
-                    return r;
-                }
+            let explicit = if plain.starts_with("0b") || plain.starts_with("-0b") {
+                prefixed("0b", 2)
             } else if dialect == Dialect::V3
                 && (plain.starts_with("0o") || plain.starts_with("-0o"))
             {
-                if let Some(r) = prefixed("0o", 8) {
-                    return r;
-                }
+                prefixed("0o", 8)
+            } else {
+                None
+            };
+            if let Some(r) = explicit {
+                return r;
             }
         }
         _ => {}
@@ -519,7 +519,9 @@ fn num(digits: &[u8]) -> u32 {
 
 fn days_in(month: u32, year: u32) -> u32 {
     match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,

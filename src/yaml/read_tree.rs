@@ -9,8 +9,12 @@
 //! Go's JSON encoding; or, for [`Schema::Yaml11`], go-yaml v2 plus `sigs.k8s.io/yaml`'s key
 //! stringification and v2's positional merge keys.
 
+use serde_json::map::Entry;
 use serde_json::{Map, Number, Value};
 
+use saphyr_parser::ScalarStyle;
+
+use super::read_folded;
 use super::read_scalar::{self, Dialect, Resolved};
 use super::reader::Schema;
 
@@ -41,6 +45,8 @@ enum Kind {
         text: String,
         /// Plain style (not quoted, not a block scalar).
         plain: bool,
+        /// Folded block style (`>`).
+        folded: bool,
         /// Short tag (`!!int`, `!foo`, `!`), if any.
         tag: Option<Box<str>>,
     },
@@ -137,13 +143,18 @@ impl Builder {
     pub(crate) fn scalar(
         &mut self,
         text: String,
-        plain: bool,
+        style: ScalarStyle,
         anchor: usize,
         tag: Option<Box<str>>,
         pos: Pos,
     ) -> Result<()> {
-        self.push(Kind::Scalar { text, plain, tag }, anchor, false, pos)
-            .map(drop)
+        let kind = Kind::Scalar {
+            text,
+            plain: style == ScalarStyle::Plain,
+            folded: style == ScalarStyle::Folded,
+            tag,
+        };
+        self.push(kind, anchor, false, pos).map(drop)
     }
 
     pub(crate) fn start(&mut self, map: bool, flow: bool, anchor: usize, pos: Pos) -> Result<()> {
@@ -172,13 +183,19 @@ impl Builder {
         }
     }
 
-    /// `*name`: references the anchored node a second time.
-    pub(crate) fn alias(&mut self, anchor: usize, name: &str, pos: Pos) -> Result<()> {
+    /// `*name`: references the anchored node a second time. `name` is only called to word
+    /// an error.
+    pub(crate) fn alias(
+        &mut self,
+        anchor: usize,
+        name: impl FnOnce() -> String,
+        pos: Pos,
+    ) -> Result<()> {
         let Some(&Some(id)) = self.anchors.get(anchor) else {
-            return err(pos, format!("unknown anchor '{name}' referenced"));
+            return err(pos, format!("unknown anchor '{}' referenced", name()));
         };
         if self.nodes[id as usize].open {
-            return err(pos, format!("anchor '{name}' value contains itself"));
+            return err(pos, format!("anchor '{}' value contains itself", name()));
         }
         self.attach(id | ALIAS);
         Ok(())
@@ -225,7 +242,14 @@ impl Tree {
             budget,
             max_depth,
         }
-        .value(root, ctx, 0, false)
+        .value(
+            root,
+            At {
+                ctx,
+                depth: 0,
+                in_flow: false,
+            },
+        )
     }
 }
 
@@ -266,6 +290,16 @@ impl Ctx {
     }
 }
 
+/// Where a node sits in the document being converted.
+#[derive(Debug, Clone, Copy)]
+struct At {
+    ctx: Ctx,
+    /// Nesting depth, aliases expanded.
+    depth: usize,
+    /// The parent is (or sits in) a flow collection.
+    in_flow: bool,
+}
+
 struct Converter<'a> {
     nodes: &'a mut [Node],
     budget: &'a mut usize,
@@ -286,22 +320,22 @@ impl Converter<'_> {
         }
     }
 
-    /// Converts node `id`. `in_flow`: its parent is (or sits in) a flow collection.
+    /// Converts node `id` found at `at`.
     ///
     /// This and [`Converter::map`] / [`Converter::seq`] recurse once per nesting level, so
     /// they keep their frames small; errors are built in cold helpers.
-    fn value(&mut self, id: Id, ctx: Ctx, depth: usize, in_flow: bool) -> Result<Value> {
-        if depth > self.max_depth || *self.budget == 0 {
-            return Err(self.limit_error(id, depth));
+    fn value(&mut self, id: Id, at: At) -> Result<Value> {
+        if at.depth > self.max_depth || *self.budget == 0 {
+            return Err(self.limit_error(id, at.depth));
         }
         *self.budget -= 1;
         let node = &self.nodes[ix(id)];
-        let flow = in_flow || node.flow;
-        match (&node.kind, ctx) {
-            (Kind::Scalar { .. }, _) => self.scalar(id, ctx, in_flow),
+        let flow = at.in_flow || node.flow;
+        match (&node.kind, at.ctx) {
+            (Kind::Scalar { .. }, _) => self.scalar(id, at),
             (_, Ctx::AnnotText) => Ok(Value::String(String::new())),
-            (Kind::Seq(_), _) => self.seq(id, ctx, depth, flow).map(Value::Array),
-            (Kind::Map(_), _) => self.map(id, ctx, depth, flow, false).map(Value::Object),
+            (Kind::Seq(_), _) => self.seq(id, at, flow).map(Value::Array),
+            (Kind::Map(_), _) => self.map(id, at, flow, false).map(Value::Object),
         }
     }
 
@@ -324,11 +358,17 @@ impl Converter<'_> {
         }
     }
 
-    fn seq(&mut self, id: Id, ctx: Ctx, depth: usize, flow: bool) -> Result<Vec<Value>> {
+    /// A sequence; `flow` tells whether it is (inside) a flow collection.
+    fn seq(&mut self, id: Id, at: At, flow: bool) -> Result<Vec<Value>> {
         let items = self.children(id);
         let mut out = Vec::with_capacity(items.len());
+        let item_at = At {
+            ctx: at.ctx.of_item(),
+            depth: at.depth + 1,
+            in_flow: flow,
+        };
         for item in items {
-            out.push(self.value(item, ctx.of_item(), depth + 1, flow)?);
+            out.push(self.value(item, item_at)?);
         }
         Ok(out)
     }
@@ -353,16 +393,23 @@ impl Converter<'_> {
         }
     }
 
-    fn scalar(&mut self, id: Id, ctx: Ctx, in_flow: bool) -> Result<Value> {
-        let Kind::Scalar { text, plain, tag } = &self.nodes[ix(id)].kind else {
+    fn scalar(&mut self, id: Id, at: At) -> Result<Value> {
+        let Kind::Scalar {
+            text,
+            plain,
+            folded,
+            tag,
+        } = &self.nodes[ix(id)].kind
+        else {
             return Ok(Value::Null);
         };
+        let ctx = at.ctx;
         let resolved = match ctx {
             Ctx::AnnotText => Ok(Resolved::Str),
             Ctx::V2 => resolve_v2(text, *plain, tag.as_deref()),
             // kyaml writes the tree out and reads it back: an empty plain scalar in a flow
             // collection comes back as `''`.
-            _ if in_flow && is_empty_plain(text, *plain, tag.as_deref()) => Ok(Resolved::Str),
+            _ if at.in_flow && is_empty_plain(text, *plain, tag.as_deref()) => Ok(Resolved::Str),
             _ => resolve_v3(text, *plain, tag.as_deref()),
         };
         let resolved = resolved.or_else(|m| err(self.pos(id), m))?;
@@ -383,6 +430,13 @@ impl Converter<'_> {
             Resolved::Timestamp(t) if ctx != Ctx::V2 => {
                 Value::String(t.to_rfc3339().or_else(|m| err(self.pos(id), m))?)
             }
+            Resolved::Str if *folded && !at.in_flow && !matches!(ctx, Ctx::AnnotText | Ctx::V2) => {
+                // kyaml writes folded scalars back in folded style, not faithfully.
+                match read_folded::round_trip(text) {
+                    Some(changed) => Value::String(changed),
+                    None => Value::String(self.take_text(id)),
+                }
+            }
             Resolved::Str | Resolved::Timestamp(_) => Value::String(self.take_text(id)),
         })
     }
@@ -390,7 +444,10 @@ impl Converter<'_> {
     /// Whether a mapping key is a merge key: a plain, untagged `<<` or anything tagged
     /// `!!merge` (go-yaml v2 also wants the `<<` text then).
     fn is_merge_key(&self, id: Id, ctx: Ctx) -> bool {
-        let Kind::Scalar { text, plain, tag } = &self.nodes[ix(id)].kind else {
+        let Kind::Scalar {
+            text, plain, tag, ..
+        } = &self.nodes[ix(id)].kind
+        else {
             return false;
         };
         let tagged = tag.as_deref() == Some("!!merge");
@@ -413,7 +470,10 @@ impl Converter<'_> {
     /// The JSON field name of a mapping key, or the error kustomize would hit.
     fn key(&self, id: Id, ctx: Ctx) -> Result<String> {
         let pos = self.pos(id);
-        let Kind::Scalar { text, plain, tag } = &self.nodes[ix(id)].kind else {
+        let Kind::Scalar {
+            text, plain, tag, ..
+        } = &self.nodes[ix(id)].kind
+        else {
             return err(
                 pos,
                 "invalid map key: a mapping or sequence cannot be a key",
@@ -480,15 +540,11 @@ impl Converter<'_> {
         }
     }
 
-    fn map(
-        &mut self,
-        id: Id,
-        ctx: Ctx,
-        depth: usize,
-        flow: bool,
-        lenient: bool,
-    ) -> Result<Map<String, Value>> {
+    /// A mapping; `flow` tells whether it is (inside) a flow collection. `lenient` lets a
+    /// later duplicate key win (merge sources, as kyaml's `MapEntrySetter` does).
+    fn map(&mut self, id: Id, at: At, flow: bool, lenient: bool) -> Result<Map<String, Value>> {
         let children = self.children(id);
+        let ctx = at.ctx;
         let mut out = Map::new();
         let mut merge: Option<(Id, Id)> = None;
         let last_wins = lenient || matches!(ctx, Ctx::Annotations | Ctx::V2);
@@ -496,7 +552,7 @@ impl Converter<'_> {
             let (k, v) = (pair[0], pair[1]);
             if self.is_merge_key(k, ctx) {
                 if ctx == Ctx::V2 {
-                    self.merge_v2(v, &mut out, depth, flow)?;
+                    self.merge_v2(v, &mut out, at, flow)?;
                 } else if merge.replace((k, v)).is_some() {
                     return err(self.pos(k), "duplicate merge key");
                 }
@@ -507,31 +563,50 @@ impl Converter<'_> {
                 continue;
             }
             let key = self.key(k, ctx)?;
-            let value = self.value(v, ctx.of_value(&key), depth + 1, flow)?;
-            if !last_wins && out.contains_key(&key) {
-                return Err(self.duplicate(&children[..2 * i], k, &key, ctx));
+            let value = self.value(v, Self::entry_at(at, flow, &key))?;
+            match out.entry(key) {
+                Entry::Vacant(slot) => {
+                    slot.insert(value);
+                }
+                Entry::Occupied(mut slot) if last_wins => {
+                    slot.insert(value);
+                }
+                Entry::Occupied(slot) => {
+                    return Err(self.duplicate(&children[..2 * i], k, slot.key(), ctx));
+                }
             }
-            out.insert(key, value);
         }
         if let Some((k, v)) = merge {
-            self.merge_v3(k, v, &mut out, ctx, depth, flow)?;
+            self.merge_v3(k, v, &mut out, at, flow)?;
         }
         Ok(out)
     }
 
-    /// kyaml's `DeAnchor` merge: explicit keys win, then earlier maps in the list.
+    /// Where the value of a mapping at `at` sits.
+    fn entry_at(at: At, flow: bool, key: &str) -> At {
+        At {
+            ctx: at.ctx.of_value(key),
+            depth: at.depth + 1,
+            in_flow: flow,
+        }
+    }
+
+    /// kyaml's `DeAnchor` merge: explicit keys win, then earlier maps in the list. The merged
+    /// entries become entries of this mapping (its context, style and indentation).
     fn merge_v3(
         &mut self,
         k: Id,
         v: Id,
         out: &mut Map<String, Value>,
-        ctx: Ctx,
-        depth: usize,
+        at: At,
         flow: bool,
     ) -> Result<()> {
         for source in self.merge_sources(k, v)? {
-            let source_flow = flow || self.nodes[ix(source)].flow;
-            for (key, value) in self.map(source, ctx, depth + 1, source_flow, true)? {
+            let source_at = At {
+                depth: at.depth + 1,
+                ..at
+            };
+            for (key, value) in self.map(source, source_at, flow, true)? {
                 out.entry(key).or_insert(value);
             }
         }
@@ -588,13 +663,7 @@ impl Converter<'_> {
 
     /// go-yaml v2's `merge`: the merged maps overwrite what is already set, earlier list
     /// entries winning over later ones.
-    fn merge_v2(
-        &mut self,
-        v: Id,
-        out: &mut Map<String, Value>,
-        depth: usize,
-        flow: bool,
-    ) -> Result<()> {
+    fn merge_v2(&mut self, v: Id, out: &mut Map<String, Value>, at: At, flow: bool) -> Result<()> {
         let sources = match &self.nodes[ix(v)].kind {
             Kind::Map(_) => vec![v],
             Kind::Seq(items) => items.iter().rev().copied().collect(),
@@ -604,7 +673,11 @@ impl Converter<'_> {
             if !matches!(self.nodes[ix(source)].kind, Kind::Map(_)) {
                 return err(self.pos(source), WANT_MAP);
             }
-            out.extend(self.map(source, Ctx::V2, depth + 1, flow, true)?);
+            let source_at = At {
+                depth: at.depth + 1,
+                ..at
+            };
+            out.extend(self.map(source, source_at, flow, true)?);
         }
         Ok(())
     }

@@ -343,14 +343,63 @@ fn replicas_without_match() {
 }
 
 #[test]
-fn patches_are_refused_until_supported() {
+fn vars_are_refused_until_supported() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\nvars:\n- name: X\n  objref: {kind: ConfigMap, name: a, apiVersion: v1}\n",
+    )
+    .write("cm.yaml", CM);
+    assert_fails(&app.render(".", &[]), &["'vars' is not supported"]);
+}
+
+#[test]
+fn patch_without_match_names_the_patch() {
     let app = App::new();
     app.write(
         "kustomization.yaml",
         "resources:\n- cm.yaml\npatches:\n- path: p.yaml\n",
     )
+    .write("cm.yaml", CM)
+    .write(
+        "p.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: zzz\ndata:\n  k: x\n",
+    );
+    assert_fails(
+        &app.render(".", &[]),
+        &[
+            "kustomization.yaml",
+            "no resource matches strategic merge patch \"ConfigMap.v1.[noGrp]/zzz.[noNs]\"",
+        ],
+    );
+}
+
+#[test]
+fn json_patch_without_target() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\npatches:\n- patch: '[{\"op\": \"add\", \"path\": \"/data/x\", \"value\": \"1\"}]'\n",
+    )
     .write("cm.yaml", CM);
-    assert_fails(&app.render(".", &[]), &["'patches' is not supported"]);
+    assert_fails(
+        &app.render(".", &[]),
+        &["must specify a target for JSON patch"],
+    );
+}
+
+#[test]
+fn missing_patch_file() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\npatches:\n- path: nothere.yaml\n",
+    )
+    .write("cm.yaml", CM);
+    assert_fails(
+        &app.render(".", &[]),
+        &["failed to get the patch file from path(nothere.yaml)"],
+    );
 }
 
 #[test]

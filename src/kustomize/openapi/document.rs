@@ -40,7 +40,12 @@ pub(super) fn build(docs: &[&Value]) -> Result<Schema, String> {
                 }
             }
         }
-        for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
+        for (path, item) in doc
+            .get("paths")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
             let gvk = item.get("get").and_then(|get| get.get(GVK));
             let Some(key) = gvk.and_then(type_meta) else {
                 continue;

@@ -142,7 +142,9 @@ impl Schema {
 
     /// The schema of a resource type, matched on the exact `apiVersion` and `kind`.
     pub fn schema_for(&self, api_version: &str, kind: &str) -> Option<SchemaRef<'_>> {
-        let info = self.kinds.get(&(api_version.to_string(), kind.to_string()))?;
+        let info = self
+            .kinds
+            .get(&(api_version.to_string(), kind.to_string()))?;
         info.root.map(|node| SchemaRef { schema: self, node })
     }
 

@@ -106,7 +106,7 @@ fn full_name(aliases: &HashMap<&str, &str>, short: &str) -> Result<String, Strin
     let (alias, rest) = short
         .split_once(':')
         .ok_or_else(|| format!("definition name {short:?} has no alias"))?;
-    match aliases.get(alias) {
+    match aliases.get(alias).copied() {
         Some("") => Ok(rest.to_string()),
         Some(ns) => Ok(format!("{ns}.{rest}")),
         None => Err(format!("unknown alias {alias:?}")),

@@ -1,0 +1,348 @@
+//! The patch transformers: `patches` (strategic merge or JSON 6902, with an optional
+//! target selector), and the deprecated `patchesStrategicMerge` and `patchesJson6902`.
+//! Loading decides what kind of patch a text is, exactly as kustomize does; applying
+//! keeps names, kinds and namespaces unless the patch's options allow a change.
+
+use serde_json::Value;
+
+use crate::kustomize::kustomization::{Json6902Args, PatchArgs};
+use crate::kustomize::loader::Loader;
+use crate::kustomize::patch::json6902;
+use crate::kustomize::patch::strategic_merge::{self, MergeOutcome};
+use crate::kustomize::selector::{Matcher, Selector};
+use crate::resource::{ResId, ResMap, Resource};
+use crate::yaml::{Schema, parse_stream};
+
+/// A patch's text parsed one way or the other.
+enum Parsed {
+    /// Strategic-merge patches (one per document).
+    Strategic(Vec<Value>),
+    /// JSON 6902 operations.
+    Json(Value),
+}
+
+/// Parses strategic-merge patch documents: objects with a kind and (unless a list) a name.
+fn parse_strategic(text: &str) -> Result<Vec<Value>, String> {
+    let docs = parse_stream(text, Schema::Kyaml).map_err(|e| e.to_string())?;
+    let mut queue: std::collections::VecDeque<Value> = docs.into_iter().map(|d| d.value).collect();
+    let mut out = Vec::new();
+    while let Some(v) = queue.pop_front() {
+        let Value::Object(m) = &v else {
+            return Err("not a mapping".into());
+        };
+        let kind = m.get("kind").and_then(Value::as_str).unwrap_or("");
+        if kind.is_empty() {
+            return Err("missing kind".into());
+        }
+        if kind.ends_with("List") {
+            if let Some(Value::Array(items)) = m.get("items") {
+                queue.extend(items.iter().cloned());
+                continue;
+            }
+        } else if v
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .is_empty()
+        {
+            return Err("missing metadata.name".into());
+        }
+        out.push(v);
+    }
+    Ok(out)
+}
+
+/// Parses JSON 6902 operations: a JSON array, or YAML (1.1) that converts to one.
+fn parse_json_ops(text: &str) -> Result<Value, String> {
+    if text.is_empty() {
+        return Err("empty json patch operations".into());
+    }
+    let v: Value = if text.starts_with('[') {
+        serde_json::from_str(text).map_err(|e| e.to_string())?
+    } else {
+        let docs = parse_stream(text, Schema::Yaml11).map_err(|e| e.to_string())?;
+        docs.into_iter()
+            .next()
+            .map(|d| d.value)
+            .unwrap_or(Value::Null)
+    };
+    match &v {
+        Value::Array(ops) if ops.iter().all(Value::is_object) => Ok(v),
+        _ => Err("not a list of operations".into()),
+    }
+}
+
+fn classify(text: &str, source: &str) -> Result<Parsed, String> {
+    let sm = parse_strategic(text);
+    let json = parse_json_ops(text);
+    match (sm, json) {
+        (Ok(_), Ok(_)) => Err(format!(
+            "illegally qualifies as both an SM and JSON patch: {source}"
+        )),
+        (Ok(p), Err(_)) => Ok(Parsed::Strategic(p)),
+        (Err(_), Ok(ops)) => Ok(Parsed::Json(ops)),
+        (Err(sm), Err(_)) => Err(format!(
+            "unable to parse SM or JSON patch from {source}: {sm}"
+        )),
+    }
+}
+
+fn patch_id(p: &Value) -> ResId {
+    Resource::new(p.clone(), "").cur_id()
+}
+
+/// Applies one strategic-merge patch to one resource, as kustomize's
+/// `Resource.ApplySmPatch`; returns false when the patch deleted the resource.
+fn apply_sm(
+    res: &mut Resource,
+    patch: &Value,
+    allow_name: bool,
+    allow_kind: bool,
+) -> Result<bool, String> {
+    let (name, ns, kind) = (
+        res.name().to_string(),
+        res.namespace().to_string(),
+        res.kind().to_string(),
+    );
+    if allow_name || allow_kind {
+        res.store_previous_id();
+    }
+    match strategic_merge::merge(&mut res.obj, patch, None)? {
+        MergeOutcome::DeleteResource => return Ok(false),
+        MergeOutcome::Merged => {}
+    }
+    if res.obj.as_object().is_none_or(|m| m.is_empty()) {
+        return Ok(false);
+    }
+    if !allow_kind {
+        crate::resource::ensure_object(&mut res.obj).insert("kind".into(), Value::String(kind));
+    }
+    if !allow_name {
+        res.set_name(&name);
+    }
+    res.set_namespace(&ns);
+    Ok(true)
+}
+
+/// kustomize's `ResMap.ApplySmPatch` over the selected resources: the patch takes each
+/// target's apiVersion, keeps its own kind; resources the patch deletes are dropped.
+fn apply_sm_to(
+    rm: &mut ResMap,
+    selected: &[usize],
+    patch: &Value,
+    allow_name: bool,
+    allow_kind: bool,
+) -> Result<(), String> {
+    let mut deleted = Vec::new();
+    for &i in selected {
+        let res = &mut rm.resources[i];
+        let mut copy = patch.clone();
+        if let Value::Object(m) = &mut copy {
+            m.insert(
+                "apiVersion".into(),
+                Value::String(res.api_version().to_string()),
+            );
+        }
+        if !apply_sm(res, &copy, allow_name, allow_kind)? {
+            deleted.push(i);
+        }
+    }
+    remove_indices(rm, &deleted);
+    Ok(())
+}
+
+fn remove_indices(rm: &mut ResMap, indices: &[usize]) {
+    if indices.is_empty() {
+        return;
+    }
+    let mut i = 0;
+    rm.resources.retain(|_| {
+        let keep = !indices.contains(&i);
+        i += 1;
+        keep
+    });
+}
+
+/// The unique resource with `id` as current or earlier id.
+fn unique_target(rm: &ResMap, id: &ResId) -> Result<usize, String> {
+    match rm.find_any(id).as_slice() {
+        [one] => Ok(*one),
+        [] => Err(format!(
+            "no resource matches strategic merge patch \"{id}\": no matches for Id {id}; failed to find unique target for patch {id}"
+        )),
+        _ => Err(format!(
+            "multiple matches for Id {id}; failed to find unique target for patch {id}"
+        )),
+    }
+}
+
+fn select(rm: &ResMap, target: &Selector) -> Result<Vec<usize>, String> {
+    let m = Matcher::new(target)?;
+    Ok((0..rm.resources.len())
+        .filter(|&i| m.selects(&rm.resources[i]))
+        .collect())
+}
+
+/// Re-sets annotation values as strings after a JSON patch (kustomize's `SetAnnotations`).
+fn stringify_annotations(obj: &mut Value) {
+    if let Some(Value::Object(a)) = obj.pointer_mut("/metadata/annotations") {
+        for v in a.values_mut() {
+            if !v.is_string() {
+                *v = Value::String(crate::resource::scalar_text(v));
+            }
+        }
+    }
+}
+
+fn apply_json(
+    rm: &mut ResMap,
+    selected: &[usize],
+    ops: &Value,
+    store_previous: bool,
+) -> Result<(), String> {
+    for &i in selected {
+        let res = &mut rm.resources[i];
+        if store_previous {
+            res.store_previous_id();
+        }
+        json6902::apply(&mut res.obj, ops)
+            .map_err(|e| format!("applying JSON patch to {}: {e}", res.cur_id()))?;
+        stringify_annotations(&mut res.obj);
+    }
+    Ok(())
+}
+
+/// Runs one `patches:` entry.
+pub fn apply_patch(
+    rm: &mut ResMap,
+    ldr: &Loader,
+    referrer: &str,
+    args: &PatchArgs,
+) -> Result<(), String> {
+    let inline = args.patch.trim();
+    let (text, source) = match (inline.is_empty(), args.path.is_empty()) {
+        (true, true) => return Err("must specify one of patch and path".into()),
+        (false, false) => return Err("patch and path can't be set at the same time".into()),
+        (false, true) => (inline.to_string(), format!("[patch: {inline:?}]")),
+        (true, false) => {
+            let bytes = ldr.read_file(&args.path, referrer).map_err(|e| {
+                format!("failed to get the patch file from path({}): {e}", args.path)
+            })?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| format!("patch file {} is not valid UTF-8", args.path))?;
+            (text, format!("[path: {:?}]", args.path))
+        }
+    };
+    let allow_name = args
+        .options
+        .get("allowNameChange")
+        .copied()
+        .unwrap_or(false);
+    let allow_kind = args
+        .options
+        .get("allowKindChange")
+        .copied()
+        .unwrap_or(false);
+    match classify(&text, &source)? {
+        Parsed::Strategic(patches) => match &args.target {
+            Some(target) => {
+                if patches.len() > 1 {
+                    return Err(format!(
+                        "Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set `patches.target` field: {source}"
+                    ));
+                }
+                let Some(patch) = patches.first() else {
+                    return Ok(());
+                };
+                let selected = select(rm, target)?;
+                apply_sm_to(rm, &selected, patch, allow_name, allow_kind)
+            }
+            None => {
+                for patch in &patches {
+                    let i = unique_target(rm, &patch_id(patch))?;
+                    if !apply_sm(&mut rm.resources[i], patch, allow_name, allow_kind)? {
+                        remove_indices(rm, &[i]);
+                    }
+                }
+                Ok(())
+            }
+        },
+        Parsed::Json(ops) => {
+            let Some(target) = &args.target else {
+                return Err(format!("must specify a target for JSON patch {source}"));
+            };
+            let selected = select(rm, target)?;
+            apply_json(rm, &selected, &ops, true)
+        }
+    }
+}
+
+/// Runs `patchesStrategicMerge` (each entry inline YAML or a file path).
+pub fn apply_strategic_merge_list(
+    rm: &mut ResMap,
+    ldr: &Loader,
+    referrer: &str,
+    entries: &[String],
+) -> Result<(), String> {
+    let mut patches = Vec::new();
+    for entry in entries {
+        match parse_strategic(entry) {
+            Ok(p) if !p.is_empty() => patches.extend(p),
+            _ => {
+                let bytes = ldr.read_file(entry, referrer).map_err(|e| e.to_string())?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| format!("patch file {entry} is not valid UTF-8"))?;
+                let p = parse_strategic(&text).map_err(|e| format!("patch file {entry}: {e}"))?;
+                patches.extend(p);
+            }
+        }
+    }
+    if patches.is_empty() {
+        return Err(format!("patch appears to be empty; files={entries:?}"));
+    }
+    for patch in &patches {
+        let i = unique_target(rm, &patch_id(patch))?;
+        apply_sm_to(rm, &[i], patch, false, false)?;
+    }
+    Ok(())
+}
+
+/// Runs one `patchesJson6902` entry.
+pub fn apply_json6902_entry(
+    rm: &mut ResMap,
+    ldr: &Loader,
+    referrer: &str,
+    args: &Json6902Args,
+) -> Result<(), String> {
+    let Some(target) = args.target.as_ref().filter(|t| !t.name.is_empty()) else {
+        return Err("must specify the target name".into());
+    };
+    let text = match (args.path.is_empty(), args.patch.is_empty()) {
+        (true, true) => return Err("empty file path and empty jsonOp".into()),
+        (false, false) => return Err("must specify a file path or jsonOp, not both".into()),
+        (true, false) => args.patch.clone(),
+        (false, true) => {
+            let bytes = ldr
+                .read_file(&args.path, referrer)
+                .map_err(|e| e.to_string())?;
+            let t = String::from_utf8(bytes)
+                .map_err(|_| format!("patch file {} is not valid UTF-8", args.path))?;
+            if t.is_empty() {
+                return Err(format!(
+                    "patch file '{}' empty seems to be empty",
+                    args.path
+                ));
+            }
+            t
+        }
+    };
+    let ops = parse_json_ops(&text).map_err(|e| format!("decoding {text}: {e}"))?;
+    if ops.as_array().is_some_and(Vec::is_empty) {
+        return Err(format!(
+            "patch appears to be empty; file={}, JsonOp={text}",
+            args.path
+        ));
+    }
+    let selected = select(rm, target)?;
+    apply_json(rm, &selected, &ops, false)
+}
