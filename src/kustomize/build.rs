@@ -14,7 +14,7 @@ use crate::kustomize::fs::FileSystem;
 use crate::kustomize::kustomization::Kustomization;
 use crate::kustomize::loader::{Entry, Loader};
 use crate::kustomize::order::{self, Order};
-use crate::kustomize::{generators, hash, images, labels, name_reference, namespace};
+use crate::kustomize::{configurations, generators, hash, images, labels, name_reference, namespace};
 use crate::kustomize::{patches, prefix_suffix, replicas};
 use crate::resource::{ResMap, Resource};
 use crate::yaml::{Schema, parse_stream};
@@ -53,6 +53,14 @@ struct Ctx {
     warnings: Vec<String>,
 }
 
+/// What one kustomization accumulates: its resources and the transformer configuration
+/// (built-in field specs plus `configurations:` of it and everything it includes).
+#[derive(Default)]
+struct Acc {
+    rm: ResMap,
+    tc: TransformerConfig,
+}
+
 /// Builds the kustomization in `dir`.
 pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &Options) -> Result<Output> {
     let ldr = Loader::new_root(fs, dir, opts.repo_root.clone(), opts.max_file_bytes)?;
@@ -61,8 +69,9 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &Options) -> Result<Output> 
     };
     let (kpath, text) = ldr.kustomization_file()?;
     let k = Kustomization::parse(&kpath, &text)?;
-    let mut rm = ResMap::default();
-    accumulate_target(&mut ctx, &ldr, &kpath, &k, &mut rm)?;
+    let mut acc = Acc::default();
+    accumulate_target(&mut ctx, &ldr, &kpath, &k, &mut acc)?;
+    let Acc { mut rm, tc } = acc;
     for res in &mut rm.resources {
         if res.meta.needs_hash
             && let Some(h) = hash::suffix(&res.obj)
@@ -72,7 +81,7 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &Options) -> Result<Output> 
             res.set_name(&name);
         }
     }
-    name_reference::fix(&mut rm, &field_spec::builtin().name_reference).map_err(Error::Build)?;
+    name_reference::fix(&mut rm, &tc.name_reference).map_err(Error::Build)?;
     rm.resources.retain(|r| !is_local_config(&r.obj));
     let order = match &k.sort_options {
         Some(so) => sort_options_order(&kpath, so)?,
@@ -176,7 +185,6 @@ fn unsupported(kpath: &Path, k: &Kustomization) -> Result<()> {
         ("vars", k.vars.is_some()),
         ("openapi", k.openapi.is_some()),
         ("crds", k.crds.is_some()),
-        ("configurations", k.configurations.is_some()),
     ] {
         if set {
             return err(field, later);
@@ -185,13 +193,13 @@ fn unsupported(kpath: &Path, k: &Kustomization) -> Result<()> {
     Ok(())
 }
 
-/// Accumulates one kustomization (or component) into `rm`.
+/// Accumulates one kustomization (or component) into `acc`.
 fn accumulate_target(
     ctx: &mut Ctx,
     ldr: &Loader,
     kpath: &Path,
     k: &Kustomization,
-    rm: &mut ResMap,
+    acc: &mut Acc,
 ) -> Result<()> {
     ctx.warnings.extend(k.deprecation_warnings());
     unsupported(kpath, k)?;
@@ -200,7 +208,7 @@ fn accumulate_target(
         match ldr.resolve_entry(&entry, &referrer)? {
             Entry::File(path) => {
                 let resources = read_resources(ldr, &path, &referrer)?;
-                append_all(rm, resources)?;
+                append_all(&mut acc.rm, resources)?;
             }
             Entry::Dir(dir) => {
                 let child = ldr.child(dir);
@@ -215,13 +223,23 @@ fn accumulate_target(
                         ),
                     });
                 }
-                let mut sub = ResMap::default();
+                let mut sub = Acc::default();
                 accumulate_target(ctx, &child, &ckpath, &ck, &mut sub)?;
-                append_all(rm, sub.resources)?;
+                append_all(&mut acc.rm, sub.rm.resources)?;
+                acc.tc.merge(&sub.tc).map_err(|e| Error::Build(format!(
+                    "{}: merging transformer configuration of {}: {e}",
+                    kpath.display(),
+                    ckpath.display()
+                )))?;
             }
         }
     }
-    generators::run(ldr, k, kpath, rm)?;
+    let own = own_config(ldr, kpath, k)?;
+    acc.tc.merge(&own).map_err(|e| Error::Build(format!(
+        "{}: merging configurations: {e}",
+        kpath.display()
+    )))?;
+    generators::run(ldr, k, kpath, &mut acc.rm)?;
     for entry in k.components.iter().flatten() {
         let dir = match ldr.resolve_entry(entry, &referrer)? {
             Entry::Dir(d) => d,
@@ -249,14 +267,42 @@ fn accumulate_target(
                 ),
             });
         }
-        accumulate_target(ctx, &child, &ckpath, &ck, rm)?;
+        accumulate_target(ctx, &child, &ckpath, &ck, acc)?;
     }
-    run_transformers(ldr, kpath, k, rm)
+    let tc = acc.tc.clone();
+    run_transformers(ldr, kpath, k, &tc, &mut acc.rm)
 }
 
-fn run_transformers(ldr: &Loader, kpath: &Path, k: &Kustomization, rm: &mut ResMap) -> Result<()> {
+/// The built-in configuration plus this kustomization's `configurations:` files.
+fn own_config(ldr: &Loader, kpath: &Path, k: &Kustomization) -> Result<TransformerConfig> {
+    let mut tc = field_spec::builtin().clone();
     let referrer = kpath.display().to_string();
-    let tc: &TransformerConfig = field_spec::builtin();
+    for file in k.configurations.iter().flatten() {
+        let bytes = ldr.read_file(file, &referrer)?;
+        let text = String::from_utf8(bytes).map_err(|_| Error::Read {
+            path: ldr.root.join(file),
+            message: "not valid UTF-8".into(),
+        })?;
+        let extra = configurations::parse(&text).map_err(|e| Error::Build(format!(
+            "{}: configurations file '{file}': {e}",
+            kpath.display()
+        )))?;
+        tc.merge(&extra).map_err(|e| Error::Build(format!(
+            "{}: configurations file '{file}': {e}",
+            kpath.display()
+        )))?;
+    }
+    Ok(tc)
+}
+
+fn run_transformers(
+    ldr: &Loader,
+    kpath: &Path,
+    k: &Kustomization,
+    tc: &TransformerConfig,
+    rm: &mut ResMap,
+) -> Result<()> {
+    let referrer = kpath.display().to_string();
     let fail = |transformer: &'static str| {
         move |message: String| Error::Transform {
             path: kpath.to_path_buf(),
@@ -284,22 +330,25 @@ fn run_transformers(ldr: &Loader, kpath: &Path, k: &Kustomization, rm: &mut ResM
     }
     for l in k.labels.iter().flatten() {
         let mut specs: Vec<FieldSpec> = l.fields.clone();
-        merge_specs(&mut specs, &tc.labels);
-        if l.include_selectors {
-            merge_specs(&mut specs, &tc.common_labels);
-        } else {
-            if l.include_templates {
-                merge_specs(&mut specs, &tc.template_labels);
+        let merged = (|| {
+            merge_specs(&mut specs, &tc.labels)?;
+            if l.include_selectors {
+                merge_specs(&mut specs, &tc.common_labels)
+            } else {
+                if l.include_templates {
+                    merge_specs(&mut specs, &tc.template_labels)?;
+                }
+                merge_specs(
+                    &mut specs,
+                    &[FieldSpec {
+                        path: "metadata/labels".into(),
+                        create: true,
+                        ..FieldSpec::default()
+                    }],
+                )
             }
-            merge_specs(
-                &mut specs,
-                &[FieldSpec {
-                    path: "metadata/labels".into(),
-                    create: true,
-                    ..FieldSpec::default()
-                }],
-            );
-        }
+        })();
+        merged.map_err(|e| format!("failed to merge labels: {e}")).map_err(fail("labels"))?;
         labels::apply(rm, &l.pairs, &specs).map_err(fail("labels"))?;
     }
     if let Some(cl) = &k.common_labels {

@@ -163,6 +163,8 @@ pub struct TransformerConfig {
     pub images: Vec<FieldSpec>,
     /// replicas.
     pub replicas: Vec<FieldSpec>,
+    /// varReference: fields where `$(VAR)` is substituted.
+    pub var_reference: Vec<FieldSpec>,
     /// nameReference: referral kind → referrer fields.
     pub name_reference: Vec<NameBackReference>,
 }
@@ -233,6 +235,7 @@ fn parse_builtin(text: &str) -> TransformerConfig {
             "namespace" => &mut tc.namespace,
             "images" => &mut tc.images,
             "replicas" => &mut tc.replicas,
+            "varReference" => &mut tc.var_reference,
             _ => match tc.name_reference.last_mut() {
                 Some(nr) => &mut nr.referrers,
                 None => continue,
@@ -249,17 +252,52 @@ pub fn builtin() -> &'static TransformerConfig {
     CONFIG.get_or_init(|| parse_builtin(include_str!("builtin_field_specs.txt")))
 }
 
-/// Appends the specs of `extra` not already in `base` (kustomize's `FsSlice.MergeAll`).
-pub fn merge_specs(base: &mut Vec<FieldSpec>, extra: &[FieldSpec]) {
+/// Appends the specs of `extra` not already in `base` (kustomize's `FsSlice.MergeAll`);
+/// the same field with a different `create` is a conflict.
+pub fn merge_specs(base: &mut Vec<FieldSpec>, extra: &[FieldSpec]) -> Result<(), String> {
     for fs in extra {
         if let Some(existing) = base
-            .iter_mut()
+            .iter()
             .find(|b| b.path == fs.path && b.gvk() == fs.gvk())
         {
-            existing.create |= fs.create;
+            if existing.create != fs.create {
+                return Err(format!(
+                    "conflicting fieldspecs for path '{}' of {}",
+                    fs.path,
+                    fs.gvk()
+                ));
+            }
         } else {
             base.push(fs.clone());
         }
+    }
+    Ok(())
+}
+
+impl TransformerConfig {
+    /// Merges `other` into this configuration (kustomize's `TransformerConfig.Merge`).
+    pub fn merge(&mut self, other: &TransformerConfig) -> Result<(), String> {
+        merge_specs(&mut self.name_prefix, &other.name_prefix)?;
+        merge_specs(&mut self.name_suffix, &other.name_suffix)?;
+        merge_specs(&mut self.namespace, &other.namespace)?;
+        merge_specs(&mut self.common_annotations, &other.common_annotations)?;
+        merge_specs(&mut self.common_labels, &other.common_labels)?;
+        merge_specs(&mut self.labels, &other.labels)?;
+        merge_specs(&mut self.template_labels, &other.template_labels)?;
+        merge_specs(&mut self.var_reference, &other.var_reference)?;
+        merge_specs(&mut self.images, &other.images)?;
+        merge_specs(&mut self.replicas, &other.replicas)?;
+        for nbr in &other.name_reference {
+            match self
+                .name_reference
+                .iter_mut()
+                .find(|n| n.referral == nbr.referral)
+            {
+                Some(existing) => merge_specs(&mut existing.referrers, &nbr.referrers)?,
+                None => self.name_reference.push(nbr.clone()),
+            }
+        }
+        Ok(())
     }
 }
 

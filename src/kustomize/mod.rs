@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod cluster_scope;
+pub mod configurations;
 pub mod error;
 pub mod field_names;
 pub mod field_spec;

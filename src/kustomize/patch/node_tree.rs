@@ -587,7 +587,7 @@ mod tests {
         assert_eq!(got, Ok(Some(new)));
         assert_eq!(
             tree.to_value(list),
-            serde_json::json!(["s", {"name": "b", "x": 1}])
+            serde_json::json!([{"name": "b", "x": 1}])
         );
     }
 
@@ -602,10 +602,10 @@ mod tests {
             found.map(|id| tree.to_value(id)["port"].clone()),
             Some("443".into())
         );
-        assert_eq!(
-            tree.element_list(Some(list), &keys[..1], &["80".to_string()])
-                .is_some(),
-            true
+        let port_80 = ["80".to_string()];
+        assert!(
+            tree.element_list(Some(list), &keys[..1], &port_80)
+                .is_some()
         );
         assert!(tree.element_list(Some(list), &keys, &values[..1]).is_none());
     }

@@ -22,9 +22,14 @@
 //! unpatched; `$patch: replace` on a list element keeps the target's element; a multi-key
 //! element (`ports`) whose patch omits `protocol` keeps the target's element unchanged.
 //!
-//! Divergence: rollpin's values do not record whether a null was written `null`, `~` or left
-//! empty. kyaml keeps a target's `key: null`/`key: ~` but drops `key:` (empty) when a patch
-//! is applied; here every null is treated as `null` (kept).
+//! kyaml also keeps a replaced scalar's quoting style, so a number or boolean patched over a
+//! quoted string comes out as a string (`"9090"` patched with `8080` gives `"8080"`).
+//!
+//! Divergences, because values do not keep YAML presentation: a null is taken to be written
+//! `null` (kyaml keeps a target's `key: null`/`key: ~` but drops an empty `key:` once a patch
+//! applies); a string counts as quoted only when it could not have been written plain (so
+//! `image: "nginx"` patched with a number stays a number here, a string in kustomize); kyaml's
+//! schemas in YAML comments (`# {"$ref": …}`) are not seen.
 
 use serde_json::Value;
 
