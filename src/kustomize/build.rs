@@ -432,11 +432,13 @@ fn read_resources(ldr: &Loader, path: &Path, referrer: &str) -> Result<Vec<Resou
         line,
         message,
     };
-    let mut queue: std::collections::VecDeque<(Value, usize)> =
-        docs.into_iter().map(|d| (d.value, d.line)).collect();
+    let mut queue: std::collections::VecDeque<(Value, usize, Vec<Vec<String>>)> = docs
+        .into_iter()
+        .map(|d| (d.value, d.line, d.empty_fields))
+        .collect();
     let mut out = Vec::new();
     let origin = path.display().to_string();
-    while let Some((v, line)) = queue.pop_front() {
+    while let Some((v, line, empty_fields)) = queue.pop_front() {
         let Value::Object(m) = &v else {
             return Err(invalid(
                 line,
@@ -454,7 +456,7 @@ fn read_resources(ldr: &Loader, path: &Path, referrer: &str) -> Result<Vec<Resou
                 Some(Value::Array(items)) => {
                     queue.extend(items.iter().cloned().map(|mut i| {
                         json_text_annotations(&mut i);
-                        (i, line)
+                        (i, line, Vec::new())
                     }));
                     continue;
                 }
@@ -476,7 +478,9 @@ fn read_resources(ldr: &Loader, path: &Path, referrer: &str) -> Result<Vec<Resou
         if has_null_in_list(&v) {
             return Err(invalid(line, "empty item (null) in a list".into()));
         }
-        out.push(Resource::new(v, origin.clone()));
+        let mut res = Resource::new(v, origin.clone());
+        res.meta.empty_fields = empty_fields;
+        out.push(res);
     }
     Ok(out)
 }

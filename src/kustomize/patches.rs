@@ -111,6 +111,7 @@ fn apply_sm(
         MergeOutcome::DeleteResource => return Ok(false),
         MergeOutcome::Merged => {}
     }
+    drop_empty_fields(res);
     if res.obj.as_object().is_none_or(|m| m.is_empty()) {
         return Ok(false);
     }
@@ -122,6 +123,27 @@ fn apply_sm(
     }
     res.set_namespace(&ns);
     Ok(true)
+}
+
+/// kyaml's merge walk clears fields that were written as nothing (`key:`); the reader
+/// recorded where they were.
+fn drop_empty_fields(res: &mut Resource) {
+    for path in std::mem::take(&mut res.meta.empty_fields) {
+        let Some((last, parents)) = path.split_last() else {
+            continue;
+        };
+        let mut pointer = String::new();
+        for key in parents {
+            pointer.push('/');
+            pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+        }
+        if let Some(Value::Object(m)) = res.obj.pointer_mut(&pointer)
+            && matches!(m.get(last.as_str()), Some(Value::Null))
+                | matches!(m.get(last.as_str()), Some(Value::String(s)) if s.is_empty())
+        {
+            m.remove(last.as_str());
+        }
+    }
 }
 
 /// kustomize's `ResMap.ApplySmPatch` over the selected resources: the patch takes each

@@ -50,6 +50,9 @@ pub struct BuildMeta {
     pub needs_hash: bool,
     /// Where the object came from (file path), for messages.
     pub origin: String,
+    /// Fields written as nothing in the source (`key:`), which kustomize drops once a
+    /// strategic-merge patch has walked the object.
+    pub empty_fields: Vec<Vec<String>>,
 }
 
 /// A Kubernetes object being rendered.

@@ -231,25 +231,29 @@ impl Tree {
         schema: Schema,
         budget: &mut usize,
         max_depth: usize,
-    ) -> Result<Value> {
+    ) -> Result<(Value, Vec<Vec<String>>)> {
         let root = self.root;
         let ctx = match schema {
             Schema::Kyaml => Ctx::Root,
             Schema::Yaml11 => Ctx::V2,
         };
-        Converter {
+        let mut conv = Converter {
             nodes: &mut self.nodes,
             budget,
             max_depth,
-        }
-        .value(
+            path: Vec::new(),
+            in_seq: 0,
+            empties: Vec::new(),
+        };
+        let value = conv.value(
             root,
             At {
                 ctx,
                 depth: 0,
                 in_flow: false,
             },
-        )
+        );
+        Ok((value?, conv.empties))
     }
 }
 
@@ -304,6 +308,12 @@ struct Converter<'a> {
     nodes: &'a mut [Node],
     budget: &'a mut usize,
     max_depth: usize,
+    /// Keys from the root to the mapping being converted.
+    path: Vec<String>,
+    /// How many sequences enclose the node being converted.
+    in_seq: usize,
+    /// Key paths (through mappings only) of values written as nothing (`key:`).
+    empties: Vec<Vec<String>>,
 }
 
 /// go-yaml's `%#v` of a string key, close enough: JSON quoting.
@@ -367,9 +377,18 @@ impl Converter<'_> {
             depth: at.depth + 1,
             in_flow: flow,
         };
+        self.in_seq += 1;
         for item in items {
-            out.push(self.value(item, item_at)?);
+            let v = self.value(item, item_at);
+            match v {
+                Ok(v) => out.push(v),
+                Err(e) => {
+                    self.in_seq -= 1;
+                    return Err(e);
+                }
+            }
         }
+        self.in_seq -= 1;
         Ok(out)
     }
 
@@ -439,6 +458,12 @@ impl Converter<'_> {
             }
             Resolved::Str | Resolved::Timestamp(_) => Value::String(self.take_text(id)),
         })
+    }
+
+    /// A value written as nothing (`key:` or `{key: }`).
+    fn is_empty_scalar(&self, id: Id) -> bool {
+        matches!(&self.nodes[ix(id)].kind, Kind::Scalar { text, plain, tag, .. }
+            if is_empty_plain(text, *plain, tag.as_deref()))
     }
 
     /// Whether a mapping key is a merge key: a plain, untagged `<<` or anything tagged
@@ -563,7 +588,13 @@ impl Converter<'_> {
                 continue;
             }
             let key = self.key(k, ctx)?;
-            let value = self.value(v, Self::entry_at(at, flow, &key))?;
+            self.path.push(key.clone());
+            let value = self.value(v, Self::entry_at(at, flow, &key));
+            if value.is_ok() && self.in_seq == 0 && ctx != Ctx::V2 && self.is_empty_scalar(v) {
+                self.empties.push(self.path.clone());
+            }
+            self.path.pop();
+            let value = value?;
             match out.entry(key) {
                 Entry::Vacant(slot) => {
                     slot.insert(value);

@@ -38,6 +38,9 @@ pub struct Document {
     pub value: Value,
     /// 1-based line on which the document's content starts.
     pub line: usize,
+    /// Key paths (through mappings only) of values written as nothing (`key:`): kustomize
+    /// drops these fields once a strategic-merge patch has walked the object.
+    pub empty_fields: Vec<Vec<String>>,
 }
 
 /// A YAML syntax or resolution error, with its 1-based position.
@@ -270,10 +273,14 @@ fn first_document(
         return Ok(None);
     };
     let line = tree.root_line() + piece.line;
-    let value = tree
+    let (value, empty_fields) = tree
         .into_value(schema, budget, limits.max_depth)
         .map_err(at)?;
-    Ok((!value.is_null()).then_some(Document { value, line }))
+    Ok((!value.is_null()).then_some(Document {
+        value,
+        line,
+        empty_fields,
+    }))
 }
 
 /// Builds the first document's tree from parser events.
