@@ -157,6 +157,19 @@ impl Builder {
         self.push(kind, anchor, false, pos).map(drop)
     }
 
+    /// Drops one trailing line break from the most recent node when it is a scalar: a block
+    /// scalar that ends the file without a final line break has none (saphyr adds one).
+    pub(crate) fn strip_last_line_break(&mut self) {
+        if let Some(Node {
+            kind: Kind::Scalar { text, .. },
+            ..
+        }) = self.nodes.last_mut()
+            && text.ends_with('\n')
+        {
+            text.pop();
+        }
+    }
+
     pub(crate) fn start(&mut self, map: bool, flow: bool, anchor: usize, pos: Pos) -> Result<()> {
         if self.stack.len() >= self.max_depth {
             return err(

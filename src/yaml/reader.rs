@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 
-use saphyr_parser::{Event, Parser, ScanError};
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 use serde_json::Value;
 
 use super::read_scalar::short_tag;
@@ -344,6 +344,9 @@ fn build_once(text: &str, max_depth: usize) -> Result<Option<Tree>, Failure> {
     let mut parser = Parser::new_from_str(text);
     let mut builder = Builder::new(max_depth);
     let mut chars = CharIndex::new(text);
+    // A block scalar that is the last node of a text without a final line break.
+    let mut last_is_block = false;
+    let no_final_break = !text.ends_with('\n');
     loop {
         let Some(next) = parser.next_event() else {
             return Ok(None);
@@ -367,6 +370,13 @@ fn build_once(text: &str, max_depth: usize) -> Result<Option<Tree>, Failure> {
             let end = span.end.index();
             end > span.start.index() && matches!(chars.char_at(end - 1), Some('[' | '{'))
         };
+        if matches!(event, Event::StreamEnd | Event::DocumentEnd) && last_is_block && no_final_break {
+            builder.strip_last_line_break();
+        }
+        last_is_block = matches!(
+            event,
+            Event::Scalar(_, ScalarStyle::Literal | ScalarStyle::Folded, _, _)
+        ) || (last_is_block && matches!(event, Event::SequenceEnd | Event::MappingEnd));
         match event {
             Event::StreamEnd => return Ok(None),
             Event::DocumentEnd => return Ok(builder.finish()),
