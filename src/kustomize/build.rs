@@ -14,7 +14,9 @@ use crate::kustomize::fs::FileSystem;
 use crate::kustomize::kustomization::Kustomization;
 use crate::kustomize::loader::{Entry, Loader};
 use crate::kustomize::order::{self, Order};
-use crate::kustomize::{configurations, generators, hash, images, labels, name_reference, namespace};
+use crate::kustomize::{
+    configurations, generators, hash, images, labels, name_reference, namespace,
+};
 use crate::kustomize::{patches, prefix_suffix, replicas};
 use crate::resource::{ResMap, Resource};
 use crate::yaml::{Schema, parse_stream};
@@ -226,19 +228,20 @@ fn accumulate_target(
                 let mut sub = Acc::default();
                 accumulate_target(ctx, &child, &ckpath, &ck, &mut sub)?;
                 append_all(&mut acc.rm, sub.rm.resources)?;
-                acc.tc.merge(&sub.tc).map_err(|e| Error::Build(format!(
-                    "{}: merging transformer configuration of {}: {e}",
-                    kpath.display(),
-                    ckpath.display()
-                )))?;
+                acc.tc.merge(&sub.tc).map_err(|e| {
+                    Error::Build(format!(
+                        "{}: merging transformer configuration of {}: {e}",
+                        kpath.display(),
+                        ckpath.display()
+                    ))
+                })?;
             }
         }
     }
     let own = own_config(ldr, kpath, k)?;
-    acc.tc.merge(&own).map_err(|e| Error::Build(format!(
-        "{}: merging configurations: {e}",
-        kpath.display()
-    )))?;
+    acc.tc
+        .merge(&own)
+        .map_err(|e| Error::Build(format!("{}: merging configurations: {e}", kpath.display())))?;
     generators::run(ldr, k, kpath, &mut acc.rm)?;
     for entry in k.components.iter().flatten() {
         let dir = match ldr.resolve_entry(entry, &referrer)? {
@@ -283,14 +286,18 @@ fn own_config(ldr: &Loader, kpath: &Path, k: &Kustomization) -> Result<Transform
             path: ldr.root.join(file),
             message: "not valid UTF-8".into(),
         })?;
-        let extra = configurations::parse(&text).map_err(|e| Error::Build(format!(
-            "{}: configurations file '{file}': {e}",
-            kpath.display()
-        )))?;
-        tc.merge(&extra).map_err(|e| Error::Build(format!(
-            "{}: configurations file '{file}': {e}",
-            kpath.display()
-        )))?;
+        let extra = configurations::parse(&text).map_err(|e| {
+            Error::Build(format!(
+                "{}: configurations file '{file}': {e}",
+                kpath.display()
+            ))
+        })?;
+        tc.merge(&extra).map_err(|e| {
+            Error::Build(format!(
+                "{}: configurations file '{file}': {e}",
+                kpath.display()
+            ))
+        })?;
     }
     Ok(tc)
 }
@@ -348,7 +355,9 @@ fn run_transformers(
                 )
             }
         })();
-        merged.map_err(|e| format!("failed to merge labels: {e}")).map_err(fail("labels"))?;
+        merged
+            .map_err(|e| format!("failed to merge labels: {e}"))
+            .map_err(fail("labels"))?;
         labels::apply(rm, &l.pairs, &specs).map_err(fail("labels"))?;
     }
     if let Some(cl) = &k.common_labels {

@@ -97,7 +97,10 @@ mod tests {
         .unwrap();
         assert_eq!(tc.name_reference.len(), 1);
         assert_eq!(tc.name_reference[0].referral.kind, "Issuer");
-        assert_eq!(tc.name_reference[0].referrers[0].path, "spec/issuerRef/name");
+        assert_eq!(
+            tc.name_reference[0].referrers[0].path,
+            "spec/issuerRef/name"
+        );
         assert_eq!(tc.var_reference[0].kind, "VirtualService");
     }
 

@@ -602,8 +602,9 @@ impl Converter<'_> {
             }
             let key = self.key(k, ctx)?;
             self.path.push(key.clone());
+            let empty = self.in_seq == 0 && ctx != Ctx::V2 && self.is_empty_scalar(v);
             let value = self.value(v, Self::entry_at(at, flow, &key));
-            if value.is_ok() && self.in_seq == 0 && ctx != Ctx::V2 && self.is_empty_scalar(v) {
+            if value.is_ok() && empty {
                 self.empties.push(self.path.clone());
             }
             self.path.pop();

@@ -370,13 +370,15 @@ fn build_once(text: &str, max_depth: usize) -> Result<Option<Tree>, Failure> {
             let end = span.end.index();
             end > span.start.index() && matches!(chars.char_at(end - 1), Some('[' | '{'))
         };
-        if matches!(event, Event::StreamEnd | Event::DocumentEnd) && last_is_block && no_final_break {
+        if matches!(event, Event::StreamEnd | Event::DocumentEnd) && last_is_block && no_final_break
+        {
             builder.strip_last_line_break();
         }
         last_is_block = matches!(
             event,
             Event::Scalar(_, ScalarStyle::Literal | ScalarStyle::Folded, _, _)
-        ) || (last_is_block && matches!(event, Event::SequenceEnd | Event::MappingEnd));
+        ) || (last_is_block
+            && matches!(event, Event::SequenceEnd | Event::MappingEnd));
         match event {
             Event::StreamEnd => return Ok(None),
             Event::DocumentEnd => return Ok(builder.finish()),
