@@ -276,29 +276,32 @@ fn accumulate_target(
     run_transformers(ldr, kpath, k, &tc, &mut acc.rm)
 }
 
-/// The built-in configuration plus this kustomization's `configurations:` files.
+/// This kustomization's `configurations:` files merged with the built-in configuration.
+/// The files come first: kubectl shows that a file's `metadata/name` spec for one kind
+/// absorbs the built-in spec for every kind (`namePrefix` then applies to that kind only).
 fn own_config(ldr: &Loader, kpath: &Path, k: &Kustomization) -> Result<TransformerConfig> {
-    let mut tc = field_spec::builtin().clone();
+    let Some(files) = k.configurations.as_ref().filter(|f| !f.is_empty()) else {
+        return Ok(field_spec::builtin().clone());
+    };
     let referrer = kpath.display().to_string();
-    for file in k.configurations.iter().flatten() {
+    let fail = |file: &str, e: String| {
+        Error::Build(format!(
+            "{}: configurations file '{file}': {e}",
+            kpath.display()
+        ))
+    };
+    let mut tc = TransformerConfig::default();
+    for file in files {
         let bytes = ldr.read_file(file, &referrer)?;
         let text = String::from_utf8(bytes).map_err(|_| Error::Read {
             path: ldr.root.join(file),
             message: "not valid UTF-8".into(),
         })?;
-        let extra = configurations::parse(&text).map_err(|e| {
-            Error::Build(format!(
-                "{}: configurations file '{file}': {e}",
-                kpath.display()
-            ))
-        })?;
-        tc.merge(&extra).map_err(|e| {
-            Error::Build(format!(
-                "{}: configurations file '{file}': {e}",
-                kpath.display()
-            ))
-        })?;
+        let extra = configurations::parse(&text).map_err(|e| fail(file, e))?;
+        tc.merge(&extra).map_err(|e| fail(file, e))?;
     }
+    tc.merge(field_spec::builtin())
+        .map_err(|e| fail("(built-in)", e))?;
     Ok(tc)
 }
 

@@ -256,9 +256,11 @@ pub fn builtin() -> &'static TransformerConfig {
 /// the same field with a different `create` is a conflict.
 pub fn merge_specs(base: &mut Vec<FieldSpec>, extra: &[FieldSpec]) -> Result<(), String> {
     for fs in extra {
+        // kustomize's `effectivelyEquals`: an existing spec for the same path whose kind is
+        // selected by the incoming one's (a more specific spec absorbs a general one).
         if let Some(existing) = base
             .iter()
-            .find(|b| b.path == fs.path && b.gvk() == fs.gvk())
+            .find(|b| b.path == fs.path && b.gvk().is_selected_by(&fs.gvk()))
         {
             if existing.create != fs.create {
                 return Err(format!(
