@@ -53,6 +53,37 @@ pub struct Output {
 
 struct Ctx {
     warnings: Vec<String>,
+    /// With `buildMetadata: [originAnnotations]`: the directory of the kustomization being
+    /// accumulated, relative to the top-level one.
+    origin: Option<String>,
+}
+
+const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
+
+/// Joins and cleans `/`-separated relative paths lexically, as Go's `filepath.Join` does.
+fn join_clean(base: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in base.split('/').chain(rel.split('/')) {
+        match seg {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
+
+fn set_annotation(obj: &mut Value, key: &str, value: String) {
+    let o = crate::resource::ensure_object(obj);
+    let md = crate::resource::ensure_object(o.entry("metadata").or_insert(Value::Null));
+    let a = crate::resource::ensure_object(md.entry("annotations").or_insert(Value::Null));
+    a.insert(key.to_string(), Value::String(value));
 }
 
 /// What one kustomization accumulates: its resources and the transformer configuration
@@ -66,11 +97,12 @@ struct Acc {
 /// Builds the kustomization in `dir`.
 pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &Options) -> Result<Output> {
     let ldr = Loader::new_root(fs, dir, opts.repo_root.clone(), opts.max_file_bytes)?;
-    let mut ctx = Ctx {
-        warnings: Vec::new(),
-    };
     let (kpath, text) = ldr.kustomization_file()?;
     let k = Kustomization::parse(&kpath, &text)?;
+    let mut ctx = Ctx {
+        warnings: Vec::new(),
+        origin: build_metadata(&kpath, &k)?.then(String::new),
+    };
     let mut acc = Acc::default();
     accumulate_target(&mut ctx, &ldr, &kpath, &k, &mut acc)?;
     let Acc { mut rm, tc } = acc;
@@ -97,6 +129,33 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &Options) -> Result<Output> 
         resources: rm.resources,
         warnings: ctx.warnings,
     })
+}
+
+/// Validates `buildMetadata`; true when origin annotations are asked for.
+fn build_metadata(kpath: &Path, k: &Kustomization) -> Result<bool> {
+    let mut origins = false;
+    for v in k.build_metadata.iter().flatten() {
+        match v.as_str() {
+            "originAnnotations" => origins = true,
+            "transformerAnnotations" | "managedByLabel" => {
+                return Err(Error::Unsupported {
+                    path: kpath.to_path_buf(),
+                    field: format!("buildMetadata: {v}"),
+                    hint: "only originAnnotations is supported".into(),
+                });
+            }
+            other => {
+                return Err(Error::InvalidKustomization {
+                    path: kpath.to_path_buf(),
+                    line: None,
+                    message: format!(
+                        "buildMetadata must have values [originAnnotations transformerAnnotations managedByLabel], got '{other}'"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(origins)
 }
 
 fn sort_options_order(
@@ -209,7 +268,13 @@ fn accumulate_target(
     for entry in k.all_resources() {
         match ldr.resolve_entry(&entry, &referrer)? {
             Entry::File(path) => {
-                let resources = read_resources(ldr, &path, &referrer)?;
+                let mut resources = read_resources(ldr, &path, &referrer)?;
+                if let Some(dir) = &ctx.origin {
+                    let origin = format!("path: {}\n", join_clean(dir, &entry));
+                    for r in &mut resources {
+                        set_annotation(&mut r.obj, ORIGIN_ANNOTATION, origin.clone());
+                    }
+                }
                 append_all(&mut acc.rm, resources)?;
             }
             Entry::Dir(dir) => {
@@ -226,7 +291,11 @@ fn accumulate_target(
                     });
                 }
                 let mut sub = Acc::default();
-                accumulate_target(ctx, &child, &ckpath, &ck, &mut sub)?;
+                let saved = ctx.origin.clone();
+                ctx.origin = saved.as_deref().map(|d| join_clean(d, &entry));
+                let built = accumulate_target(ctx, &child, &ckpath, &ck, &mut sub);
+                ctx.origin = saved;
+                built?;
                 append_all(&mut acc.rm, sub.rm.resources)?;
                 acc.tc.merge(&sub.tc).map_err(|e| {
                     Error::Build(format!(
@@ -242,7 +311,11 @@ fn accumulate_target(
     acc.tc
         .merge(&own)
         .map_err(|e| Error::Build(format!("{}: merging configurations: {e}", kpath.display())))?;
-    generators::run(ldr, k, kpath, &mut acc.rm)?;
+    let configured_in = ctx.origin.as_deref().map(|d| {
+        let file = kpath.file_name().map(|f| f.to_string_lossy().into_owned());
+        join_clean(d, &file.unwrap_or_default())
+    });
+    generators::run(ldr, k, kpath, configured_in.as_deref(), &mut acc.rm)?;
     for entry in k.components.iter().flatten() {
         let dir = match ldr.resolve_entry(entry, &referrer)? {
             Entry::Dir(d) => d,
@@ -270,7 +343,11 @@ fn accumulate_target(
                 ),
             });
         }
-        accumulate_target(ctx, &child, &ckpath, &ck, acc)?;
+        let saved = ctx.origin.clone();
+        ctx.origin = saved.as_deref().map(|d| join_clean(d, entry));
+        let built = accumulate_target(ctx, &child, &ckpath, &ck, acc);
+        ctx.origin = saved;
+        built?;
     }
     let tc = acc.tc.clone();
     run_transformers(ldr, kpath, k, &tc, &mut acc.rm)

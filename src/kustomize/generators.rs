@@ -15,7 +15,15 @@ use crate::kustomize::loader::Loader;
 use crate::resource::{Behavior, ResMap, Resource};
 
 /// Runs every configMapGenerator, then every secretGenerator, into `rm`.
-pub fn run(ldr: &Loader, k: &Kustomization, kpath: &Path, rm: &mut ResMap) -> Result<()> {
+/// `configured_in` (with origin annotations) is the kustomization file's path relative to
+/// the top-level one.
+pub fn run(
+    ldr: &Loader,
+    k: &Kustomization,
+    kpath: &Path,
+    configured_in: Option<&str>,
+    rm: &mut ResMap,
+) -> Result<()> {
     let global = k.generator_options.clone().unwrap_or_default();
     let referrer = kpath.display().to_string();
     for (field, list) in [
@@ -29,7 +37,20 @@ pub fn run(ldr: &Loader, k: &Kustomization, kpath: &Path, rm: &mut ResMap) -> Re
                 name: args.name.clone(),
                 message,
             };
-            let res = generate(ldr, field, args, &global, &referrer)?.map_err(gen_err)?;
+            let mut res = generate(ldr, field, args, &global, &referrer)?.map_err(gen_err)?;
+            if let Some(file) = configured_in {
+                let kind = if field == "secretGenerator" {
+                    "SecretGenerator"
+                } else {
+                    "ConfigMapGenerator"
+                };
+                let origin = format!(
+                    "configuredIn: {file}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {kind}\n"
+                );
+                let mut annotations = res.string_map("annotations");
+                annotations.push((ORIGIN.into(), origin));
+                res.set_string_map("annotations", annotations);
+            }
             absorb(rm, res).map_err(gen_err)?;
         }
     }
@@ -70,6 +91,8 @@ pub fn secret_base64(raw: &[u8]) -> String {
 }
 
 type Generated = std::result::Result<Resource, String>;
+
+const ORIGIN: &str = "config.kubernetes.io/origin";
 
 fn generate(
     ldr: &Loader,
@@ -184,6 +207,15 @@ fn absorb(rm: &mut ResMap, mut res: Resource) -> std::result::Result<(), String>
             merge_into(&mut labels, res.string_map("labels"));
             let mut annotations = old.string_map("annotations");
             merge_into(&mut annotations, res.string_map("annotations"));
+            // A merge keeps the original's origin annotation.
+            if behavior == Behavior::Merge
+                && let Some((_, o)) = old
+                    .string_map("annotations")
+                    .into_iter()
+                    .find(|(k, _)| k == ORIGIN)
+            {
+                merge_into(&mut annotations, vec![(ORIGIN.into(), o)]);
+            }
             res.set_string_map("labels", labels);
             res.set_string_map("annotations", annotations);
             res.set_name(old.name());
