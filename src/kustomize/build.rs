@@ -265,6 +265,7 @@ fn accumulate_target(
     ctx.warnings.extend(k.deprecation_warnings());
     unsupported(kpath, k)?;
     let referrer = kpath.display().to_string();
+    let mut seen: HashSet<IdKey> = acc.rm.resources.iter().map(id_key).collect();
     for entry in k.all_resources() {
         match ldr.resolve_entry(&entry, &referrer)? {
             Entry::File(path) => {
@@ -275,7 +276,7 @@ fn accumulate_target(
                         set_annotation(&mut r.obj, ORIGIN_ANNOTATION, origin.clone());
                     }
                 }
-                append_all(&mut acc.rm, resources)?;
+                append_all(&mut acc.rm, &mut seen, resources)?;
             }
             Entry::Dir(dir) => {
                 let child = ldr.child(dir);
@@ -296,7 +297,7 @@ fn accumulate_target(
                 let built = accumulate_target(ctx, &child, &ckpath, &ck, &mut sub);
                 ctx.origin = saved;
                 built?;
-                append_all(&mut acc.rm, sub.rm.resources)?;
+                append_all(&mut acc.rm, &mut seen, sub.rm.resources)?;
                 acc.tc.merge(&sub.tc).map_err(|e| {
                     Error::Build(format!(
                         "{}: merging transformer configuration of {}: {e}",
@@ -458,15 +459,17 @@ fn run_transformers(
     Ok(())
 }
 
-fn id_key(r: &Resource) -> (String, String, String, String, String) {
+fn id_key(r: &Resource) -> IdKey {
     let id = r.cur_id();
     let ns = id.effective_namespace().to_string();
     (id.gvk.group, id.gvk.version, id.gvk.kind, id.name, ns)
 }
 
-/// Appends resources, refusing ids that are already present.
-fn append_all(rm: &mut ResMap, resources: Vec<Resource>) -> Result<()> {
-    let mut seen: HashSet<_> = rm.resources.iter().map(id_key).collect();
+type IdKey = (String, String, String, String, String);
+
+/// Appends resources, refusing ids that are already present; `seen` holds the ids of
+/// `rm` and is kept up to date.
+fn append_all(rm: &mut ResMap, seen: &mut HashSet<IdKey>, resources: Vec<Resource>) -> Result<()> {
     for r in resources {
         if !seen.insert(id_key(&r)) {
             return Err(Error::DuplicateId {

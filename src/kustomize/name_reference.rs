@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::kustomize::field_spec::{NameBackReference, split_path, walk};
+use crate::kustomize::field_spec::{FieldSpec, NameBackReference, split_path, walk};
 use crate::resource::{Gvk, ResId, ResMap};
 
 /// What the fix-up needs to know of each resource, taken before any field changes.
@@ -224,32 +224,50 @@ pub fn fix(rm: &mut ResMap, backrefs: &[NameBackReference]) -> Result<(), String
         snaps: &snaps,
         by_prev_name: &by_prev_name,
     };
+    if by_prev_name.is_empty() {
+        // Nothing was renamed: every reference is already right (the RoleBinding subject
+        // check still runs, as kustomize runs it for every referrer).
+        for (i, res) in rm.resources.iter().enumerate() {
+            role_binding_namespaces(&res.obj, &snaps[i].cur)?;
+        }
+        return Ok(());
+    }
+    // Referrer fields, paths split once, indexed by the referrer kind they name.
+    let mut by_kind: HashMap<&str, Vec<(&Gvk, &FieldSpec, Vec<String>)>> = HashMap::new();
+    for br in backrefs {
+        for spec in &br.referrers {
+            by_kind.entry(spec.kind.as_str()).or_default().push((
+                &br.referral,
+                spec,
+                split_path(&spec.path),
+            ));
+        }
+    }
+    let no_specs = Vec::new();
     for (i, res) in rm.resources.iter_mut().enumerate() {
         let org_gvk = res.org_id().gvk;
         let rb_ns = role_binding_namespaces(&res.obj, &snaps[i].cur)?;
         let role_ref = role_ref_gvk(&res.obj);
-        for br in backrefs {
-            for spec in br
-                .referrers
-                .iter()
-                .filter(|s| org_gvk.is_selected_by(&s.gvk()))
-            {
-                let path = split_path(&spec.path);
-                let rr = if spec.path.ends_with("roleRef/name") {
-                    role_ref.as_ref()
-                } else {
-                    None
-                };
-                let mut set = |node: &mut Value| -> Result<(), String> {
-                    set_reference(&ctx, i, &rb_ns, node, &br.referral, rr)
-                };
-                walk(&mut res.obj, &path, None, &mut set).map_err(|e| {
-                    format!(
-                        "updating name reference in '{}' field of '{}': {e}",
-                        spec.path, snaps[i].cur
-                    )
-                })?;
+        let for_kind = by_kind.get(org_gvk.kind.as_str()).unwrap_or(&no_specs);
+        let for_any = by_kind.get("").unwrap_or(&no_specs);
+        for (referral, spec, path) in for_kind.iter().chain(for_any) {
+            if !org_gvk.is_selected_by(&spec.gvk()) {
+                continue;
             }
+            let rr = if spec.path.ends_with("roleRef/name") {
+                role_ref.as_ref()
+            } else {
+                None
+            };
+            let mut set = |node: &mut Value| -> Result<(), String> {
+                set_reference(&ctx, i, &rb_ns, node, referral, rr)
+            };
+            walk(&mut res.obj, path, None, &mut set).map_err(|e| {
+                format!(
+                    "updating name reference in '{}' field of '{}': {e}",
+                    spec.path, snaps[i].cur
+                )
+            })?;
         }
     }
     Ok(())
