@@ -412,3 +412,56 @@ fn deprecation_warning_on_stderr() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("# Warning: 'bases' is deprecated."));
 }
+
+#[test]
+fn fifo_is_refused() {
+    let app = App::new();
+    app.write("kustomization.yaml", "resources:\n- pipe.yaml\n");
+    let status = Command::new("mkfifo")
+        .arg(app.path("pipe.yaml"))
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+    assert_fails(&app.render(".", &[]), &["pipe.yaml", "not a regular file"]);
+}
+
+#[test]
+fn symlink_loop_is_an_error_not_a_hang() {
+    let app = App::new();
+    app.write("kustomization.yaml", "resources:\n- a.yaml\n");
+    std::os::unix::fs::symlink(app.path("b.yaml"), app.path("a.yaml")).expect("symlink");
+    std::os::unix::fs::symlink(app.path("a.yaml"), app.path("b.yaml")).expect("symlink");
+    assert_fails(&app.render(".", &[]), &["kustomization.yaml", "a.yaml"]);
+}
+
+#[test]
+fn oversized_file_is_refused() {
+    let app = App::new();
+    app.write("kustomization.yaml", "resources:\n- cm.yaml\n")
+        .write("cm.yaml", CM);
+    assert_fails(
+        &app.render(".", &["--max-file-bytes", "40"]),
+        &["cm.yaml", "more than the limit of 40"],
+    );
+}
+
+#[test]
+fn sort_options_fifo_keeps_input_order() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "resources:\n- svc.yaml\n- cm.yaml\nsortOptions:\n  order: fifo\n",
+    )
+    .write("cm.yaml", CM)
+    .write(
+        "svc.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n",
+    );
+    let out = app.render(".", &[]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.find("kind: Service") < text.find("kind: ConfigMap"),
+        "{text}"
+    );
+}
