@@ -266,12 +266,17 @@ fn accumulate_target(
     unsupported(kpath, k)?;
     let referrer = kpath.display().to_string();
     let mut seen: HashSet<IdKey> = acc.rm.resources.iter().map(id_key).collect();
-    for entry in k.all_resources() {
-        match ldr.resolve_entry(&entry, &referrer)? {
+    let entries = k.all_resources();
+    let mut parsed = parse_files_ahead(ldr, &entries, &referrer);
+    for (i, entry) in entries.iter().enumerate() {
+        match ldr.resolve_entry(entry, &referrer)? {
             Entry::File(path) => {
-                let mut resources = read_resources(ldr, &path, &referrer)?;
+                let mut resources = match parsed.get_mut(i).and_then(Option::take) {
+                    Some(r) => r?,
+                    None => read_resources(ldr, &path, &referrer)?,
+                };
                 if let Some(dir) = &ctx.origin {
-                    let origin = format!("path: {}\n", join_clean(dir, &entry));
+                    let origin = format!("path: {}\n", join_clean(dir, entry));
                     for r in &mut resources {
                         set_annotation(&mut r.obj, ORIGIN_ANNOTATION, origin.clone());
                     }
@@ -293,7 +298,7 @@ fn accumulate_target(
                 }
                 let mut sub = Acc::default();
                 let saved = ctx.origin.clone();
-                ctx.origin = saved.as_deref().map(|d| join_clean(d, &entry));
+                ctx.origin = saved.as_deref().map(|d| join_clean(d, entry));
                 let built = accumulate_target(ctx, &child, &ckpath, &ck, &mut sub);
                 ctx.origin = saved;
                 built?;
@@ -509,6 +514,59 @@ fn has_null_in_list(v: &Value) -> bool {
         Value::Object(m) => m.values().any(has_null_in_list),
         _ => false,
     }
+}
+
+/// Resource files smaller than this in total are parsed on one thread.
+const PARALLEL_FILES_MIN_BYTES: u64 = 128 * 1024;
+
+/// Parses the file entries of a `resources:` list on two threads when they are large
+/// enough to be worth it. The result lines up with `entries` (`None` for directories and
+/// entries that could not be resolved: the sequential pass reports those, in order, so
+/// errors are the same as without this step).
+fn parse_files_ahead(
+    ldr: &Loader,
+    entries: &[String],
+    referrer: &str,
+) -> Vec<Option<Result<Vec<Resource>>>> {
+    let files: Vec<(usize, PathBuf, u64)> = entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match ldr.resolve_entry(e, referrer) {
+            Ok(Entry::File(p)) => {
+                let size = ldr.fs().size(&p).unwrap_or(0);
+                Some((i, p, size))
+            }
+            _ => None,
+        })
+        .collect();
+    let total: u64 = files.iter().map(|f| f.2).sum();
+    let mut out: Vec<Option<Result<Vec<Resource>>>> = entries.iter().map(|_| None).collect();
+    if files.len() < 2 || total < PARALLEL_FILES_MIN_BYTES {
+        return out;
+    }
+    let mut acc = 0;
+    let split = files
+        .iter()
+        .position(|f| {
+            acc += f.2;
+            acc * 2 >= total
+        })
+        .map_or(files.len() / 2, |i| i + 1)
+        .clamp(1, files.len() - 1);
+    let (a, b) = files.split_at(split);
+    let parse = |part: &[(usize, PathBuf, u64)]| -> Vec<(usize, Result<Vec<Resource>>)> {
+        part.iter()
+            .map(|(i, p, _)| (*i, read_resources(ldr, p, referrer)))
+            .collect()
+    };
+    let (first, second) = std::thread::scope(|s| {
+        let h = s.spawn(|| parse(b));
+        (parse(a), h.join())
+    });
+    for (i, r) in first.into_iter().chain(second.unwrap_or_default()) {
+        out[i] = Some(r);
+    }
+    out
 }
 
 /// Reads the objects of a resource file, flattening `*List` kinds as kustomize does.

@@ -19,7 +19,7 @@ pub enum FileKind {
 }
 
 /// Read-only filesystem operations the renderer uses.
-pub trait FileSystem {
+pub trait FileSystem: Sync {
     /// Reads a whole file.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
     /// The kind of file at `path` (symlinks followed).

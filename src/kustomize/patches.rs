@@ -23,7 +23,7 @@ enum Parsed {
 
 /// Parses strategic-merge patch documents: objects with a kind and (unless a list) a name.
 fn parse_strategic(text: &str) -> Result<Vec<Value>, String> {
-    let docs = parse_stream(text, Schema::Kyaml).map_err(|e| e.to_string())?;
+    let docs = parse_stream(text, Schema::KyamlPatch).map_err(|e| e.to_string())?;
     let mut queue: std::collections::VecDeque<Value> = docs.into_iter().map(|d| d.value).collect();
     let mut out = Vec::new();
     while let Some(v) = queue.pop_front() {

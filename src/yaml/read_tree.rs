@@ -247,7 +247,7 @@ impl Tree {
     ) -> Result<(Value, Vec<Vec<String>>)> {
         let root = self.root;
         let ctx = match schema {
-            Schema::Kyaml => Ctx::Root,
+            Schema::Kyaml | Schema::KyamlPatch => Ctx::Root,
             Schema::Yaml11 => Ctx::V2,
         };
         let mut conv = Converter {
@@ -256,6 +256,7 @@ impl Tree {
             max_depth,
             path: Vec::new(),
             in_seq: 0,
+            null_annotations: schema == Schema::KyamlPatch,
             empties: Vec::new(),
         };
         let value = conv.value(
@@ -327,6 +328,8 @@ struct Converter<'a> {
     in_seq: usize,
     /// Key paths (through mappings only) of values written as nothing (`key:`).
     empties: Vec<Vec<String>>,
+    /// Keep null annotation values null (strategic-merge patches).
+    null_annotations: bool,
 }
 
 /// go-yaml's `%#v` of a string key, close enough: JSON quoting.
@@ -437,6 +440,12 @@ impl Converter<'_> {
         };
         let ctx = at.ctx;
         let resolved = match ctx {
+            Ctx::AnnotText
+                if self.null_annotations
+                    && matches!(resolve_v3(text, *plain, tag.as_deref()), Ok(Resolved::Null)) =>
+            {
+                Ok(Resolved::Null)
+            }
             Ctx::AnnotText => Ok(Resolved::Str),
             Ctx::V2 => resolve_v2(text, *plain, tag.as_deref()),
             // kyaml writes the tree out and reads it back: an empty plain scalar in a flow

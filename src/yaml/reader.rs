@@ -26,6 +26,9 @@ pub enum Schema {
     /// go-yaml v3 as kyaml reads resources: `yes`/`on` are strings, `0755` is octal,
     /// unquoted timestamps become RFC 3339 strings, duplicate keys are an error.
     Kyaml,
+    /// Like [`Schema::Kyaml`], for strategic-merge patches: a null annotation value stays
+    /// null (it deletes the annotation) instead of becoming the text `"null"`.
+    KyamlPatch,
     /// go-yaml v2 (YAML 1.1) as `sigs.k8s.io/yaml` reads kustomization files: `yes`, `y`,
     /// `on`, … are booleans; duplicate keys are accepted and the last one wins.
     Yaml11,
@@ -97,7 +100,7 @@ pub fn parse_stream_with_limits(
     let mut budget = limits.max_nodes;
     let mut docs = Vec::new();
     match schema {
-        Schema::Kyaml => {
+        Schema::Kyaml | Schema::KyamlPatch => {
             let text: Cow<'_, str> = if text.contains("\r\n") {
                 text.replace("\r\n", "\n").into()
             } else {
