@@ -21,6 +21,15 @@ pub struct Cli {
 pub enum Command {
     /// Build a kustomization directory and print the manifests (Argo CD CMP generate).
     Render(RenderArgs),
+    /// Print the plugin's parameter announcement for the Argo CD UI (CMP dynamic parameters).
+    Parameters(ParametersArgs),
+}
+
+/// Arguments of `rollpin parameters`.
+#[derive(Debug, clap::Args)]
+pub struct ParametersArgs {
+    /// The application directory (default: the current directory, as Argo CD runs it).
+    pub dir: Option<PathBuf>,
 }
 
 /// `--reorder` values, as `kubectl kustomize` takes them.
@@ -89,8 +98,13 @@ fn argocd_checkout_root(source_path: Option<&str>) -> Option<PathBuf> {
 }
 
 impl RenderArgs {
-    /// Validates the flags.
-    pub fn config(&self, argocd_source_path: Option<&str>) -> RenderConfig {
+    /// Validates the flags; Argo CD's `reorder` parameter applies when `--reorder` is not
+    /// given.
+    pub fn config(
+        &self,
+        argocd_source_path: Option<&str>,
+        reorder_param: Option<Order>,
+    ) -> RenderConfig {
         let dir = self.dir.clone().unwrap_or_else(|| PathBuf::from("."));
         let repo_root = self
             .root
@@ -107,10 +121,13 @@ impl RenderArgs {
             dir,
             output: self.output.clone(),
             options: Options {
-                reorder: self.reorder.map(|r| match r {
-                    Reorder::Legacy => Order::legacy(),
-                    Reorder::None => Order::Fifo,
-                }),
+                reorder: self
+                    .reorder
+                    .map(|r| match r {
+                        Reorder::Legacy => Order::legacy(),
+                        Reorder::None => Order::Fifo,
+                    })
+                    .or(reorder_param),
                 repo_root,
                 max_file_bytes: self.max_file_bytes,
             },

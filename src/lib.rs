@@ -4,6 +4,7 @@
 //! name-reference fix-up, order) → [`yaml::writer`] → stdout. [`render`] is the entry point
 //! the CLI and the tests share.
 
+pub mod argocd;
 pub mod cli;
 pub mod kustomize;
 pub mod render;

@@ -5,21 +5,39 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+use rollpin::argocd::CmpEnv;
 use rollpin::cli::{Cli, Command};
 use rollpin::kustomize::fs::DiskFs;
 
+/// Prints an error the way every command does and returns the failure code.
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("Error: {message}");
+    ExitCode::FAILURE
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Argo CD's plugin environment (only the variables it documents are read).
+    let cmp = match CmpEnv::from_vars(std::env::vars()) {
+        Ok(env) => env,
+        Err(e) => return fail(e),
+    };
     match cli.command {
+        Command::Parameters(args) => {
+            let dir = args.dir.unwrap_or_else(|| ".".into());
+            let json = rollpin::argocd::parameters::announcement_json(&dir);
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
         Command::Render(args) => {
-            let source_path = std::env::var("ARGOCD_APP_SOURCE_PATH").ok();
-            let cfg = args.config(source_path.as_deref());
+            let reorder = match cmp.check_known_parameters().and_then(|()| cmp.reorder()) {
+                Ok(r) => r,
+                Err(e) => return fail(e),
+            };
+            let cfg = args.config(cmp.source_path.as_deref(), reorder);
             let rendered = match rollpin::render::render(&DiskFs, &cfg.dir, &cfg.options) {
                 Ok(r) => r,
-                Err(e) => {
-                    eprintln!("Error: {e}");
-                    return ExitCode::FAILURE;
-                }
+                Err(e) => return fail(e),
             };
             for w in &rendered.warnings {
                 eprintln!("{w}");
@@ -44,10 +62,7 @@ fn main() -> ExitCode {
             std::mem::forget(rendered);
             match written {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("Error: {e}");
-                    ExitCode::FAILURE
-                }
+                Err(e) => fail(e),
             }
         }
     }

@@ -1,0 +1,203 @@
+//! The environment Argo CD's cmp-server gives a plugin command (`ARGOCD_APP_*`,
+//! `KUBE_VERSION`, `KUBE_API_VERSIONS`, `ARGOCD_ENV_*`, parameters), read from an explicit
+//! list of variables so the library never touches the process environment itself.
+
+use std::collections::BTreeMap;
+
+use crate::argocd::parameters::{Parameter, ParameterValue, escape_name, parse_parameters_json};
+use crate::kustomize::order::Order;
+
+/// A parameter with a value rollpin cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct EnvError(pub String);
+
+/// What Argo CD tells a plugin about the application being rendered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CmpEnv {
+    /// `ARGOCD_APP_NAME`.
+    pub app_name: Option<String>,
+    /// `ARGOCD_APP_NAMESPACE` (the destination namespace).
+    pub app_namespace: Option<String>,
+    /// `ARGOCD_APP_REVISION` (resolved commit).
+    pub revision: Option<String>,
+    /// `ARGOCD_APP_REVISION_SHORT`.
+    pub revision_short: Option<String>,
+    /// `ARGOCD_APP_SOURCE_REPO_URL`.
+    pub source_repo_url: Option<String>,
+    /// `ARGOCD_APP_SOURCE_PATH`.
+    pub source_path: Option<String>,
+    /// `ARGOCD_APP_SOURCE_TARGET_REVISION`.
+    pub target_revision: Option<String>,
+    /// `KUBE_VERSION`.
+    pub kube_version: Option<String>,
+    /// `KUBE_API_VERSIONS`, split on commas.
+    pub kube_api_versions: Vec<String>,
+    /// `ARGOCD_ENV_<name>` entries, by name.
+    pub plugin_env: BTreeMap<String, String>,
+    /// Parameters set on the Application.
+    pub parameters: Vec<Parameter>,
+}
+
+impl CmpEnv {
+    /// Reads the variables Argo CD sets from `vars` (e.g. `std::env::vars()`).
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<CmpEnv, EnvError> {
+        let mut env = CmpEnv::default();
+        let mut params_json: Option<String> = None;
+        let mut param_vars: BTreeMap<String, String> = BTreeMap::new();
+        for (k, v) in vars {
+            let slot = match k.as_str() {
+                "ARGOCD_APP_NAME" => &mut env.app_name,
+                "ARGOCD_APP_NAMESPACE" => &mut env.app_namespace,
+                "ARGOCD_APP_REVISION" => &mut env.revision,
+                "ARGOCD_APP_REVISION_SHORT" => &mut env.revision_short,
+                "ARGOCD_APP_SOURCE_REPO_URL" => &mut env.source_repo_url,
+                "ARGOCD_APP_SOURCE_PATH" => &mut env.source_path,
+                "ARGOCD_APP_SOURCE_TARGET_REVISION" => &mut env.target_revision,
+                "KUBE_VERSION" => &mut env.kube_version,
+                "KUBE_API_VERSIONS" => {
+                    env.kube_api_versions = v
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect();
+                    continue;
+                }
+                "ARGOCD_APP_PARAMETERS" => {
+                    params_json = Some(v);
+                    continue;
+                }
+                _ => {
+                    if let Some(name) = k.strip_prefix("ARGOCD_ENV_") {
+                        env.plugin_env.insert(name.to_string(), v);
+                    } else if let Some(name) = k.strip_prefix("PARAM_") {
+                        param_vars.insert(name.to_string(), v);
+                    }
+                    continue;
+                }
+            };
+            *slot = Some(v);
+        }
+        env.parameters = match params_json {
+            Some(json) => parse_parameters_json(&json).map_err(EnvError)?,
+            // Without the JSON form, only rollpin's own string parameters can be recovered
+            // from `PARAM_<ESCAPED>` (Argo CD always sets both).
+            None => ["reorder"]
+                .iter()
+                .filter_map(|name| {
+                    param_vars.get(&escape_name(name)).map(|v| Parameter {
+                        name: name.to_string(),
+                        value: ParameterValue::String(v.clone()),
+                    })
+                })
+                .collect(),
+        };
+        Ok(env)
+    }
+
+    fn string_parameter(&self, name: &str) -> Result<Option<&str>, EnvError> {
+        match self.parameters.iter().find(|p| p.name == name) {
+            None => Ok(None),
+            Some(Parameter {
+                value: ParameterValue::String(s),
+                ..
+            }) => Ok(Some(s)),
+            Some(_) => Err(EnvError(format!(
+                "parameter '{name}' must be a string (set it with `string:` in the Application)"
+            ))),
+        }
+    }
+
+    /// The `reorder` parameter, validated: `legacy`, `none` (or `fifo`), or unset.
+    pub fn reorder(&self) -> Result<Option<Order>, EnvError> {
+        match self.string_parameter("reorder")? {
+            None | Some("") => Ok(None),
+            Some("legacy") => Ok(Some(Order::legacy())),
+            Some("none" | "fifo") => Ok(Some(Order::Fifo)),
+            Some(other) => Err(EnvError(format!(
+                "parameter 'reorder': must be 'legacy' or 'none', got '{other}'"
+            ))),
+        }
+    }
+
+    /// Parameters rollpin does not know, which it refuses rather than ignores.
+    pub fn check_known_parameters(&self) -> Result<(), EnvError> {
+        match self.parameters.iter().find(|p| p.name != "reorder") {
+            Some(p) => Err(EnvError(format!(
+                "parameter '{}' is not a rollpin parameter (known: reorder)",
+                p.name
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn reads_argocd_variables() {
+        let env = CmpEnv::from_vars(vars(&[
+            ("ARGOCD_APP_NAME", "shop"),
+            ("ARGOCD_APP_NAMESPACE", "prod"),
+            ("ARGOCD_APP_REVISION", "0123456789abcdef"),
+            ("ARGOCD_APP_SOURCE_PATH", "apps/shop"),
+            ("KUBE_API_VERSIONS", "apps/v1,v1"),
+            ("ARGOCD_ENV_TEAM", "web"),
+            (
+                "ARGOCD_APP_PARAMETERS",
+                r#"[{"name":"reorder","string":"none"}]"#,
+            ),
+            ("HOME", "/home/argocd"),
+        ]))
+        .unwrap();
+        assert_eq!(env.app_name.as_deref(), Some("shop"));
+        assert_eq!(env.kube_api_versions, vec!["apps/v1", "v1"]);
+        assert_eq!(env.plugin_env["TEAM"], "web");
+        assert_eq!(env.reorder().unwrap(), Some(Order::Fifo));
+    }
+
+    #[test]
+    fn param_variables_without_json() {
+        let env = CmpEnv::from_vars(vars(&[("PARAM_REORDER", "legacy")])).unwrap();
+        assert_eq!(env.reorder().unwrap(), Some(Order::legacy()));
+    }
+
+    #[test]
+    fn bad_values_name_the_parameter() {
+        let env = CmpEnv::from_vars(vars(&[("PARAM_REORDER", "random")])).unwrap();
+        let e = env.reorder().unwrap_err().to_string();
+        assert!(e.contains("parameter 'reorder'"), "{e}");
+        let env = CmpEnv::from_vars(vars(&[(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"name":"reorder","array":["x"]}]"#,
+        )]))
+        .unwrap();
+        assert!(
+            env.reorder()
+                .unwrap_err()
+                .to_string()
+                .contains("must be a string")
+        );
+        let env = CmpEnv::from_vars(vars(&[(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"name":"colour","string":"red"}]"#,
+        )]))
+        .unwrap();
+        assert!(
+            env.check_known_parameters()
+                .unwrap_err()
+                .to_string()
+                .contains("'colour'")
+        );
+        assert!(CmpEnv::from_vars(vars(&[("ARGOCD_APP_PARAMETERS", "[{")])).is_err());
+    }
+}

@@ -1,0 +1,154 @@
+//! Plugin parameters: what Argo CD sends (`ARGOCD_APP_PARAMETERS`, `PARAM_*`), rollpin's
+//! parameters and their validation, and the announcement array for the UI.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A parameter value as Argo CD sends it: a string, an array or a map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParameterValue {
+    /// `{"name": …, "string": "…"}`.
+    String(String),
+    /// `{"name": …, "array": […]}`.
+    Array(Vec<String>),
+    /// `{"name": …, "map": {…}}`.
+    Map(BTreeMap<String, String>),
+}
+
+/// One parameter set on the Application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parameter {
+    /// Its name.
+    pub name: String,
+    /// Its value.
+    pub value: ParameterValue,
+}
+
+/// `ARGOCD_APP_PARAMETERS` element as Argo CD marshals it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParameter {
+    name: String,
+    string: Option<String>,
+    array: Option<Vec<String>>,
+    map: Option<BTreeMap<String, String>>,
+}
+
+/// Parses `ARGOCD_APP_PARAMETERS` (a JSON array; `null` or empty means none).
+pub fn parse_parameters_json(text: &str) -> Result<Vec<Parameter>, String> {
+    let text = text.trim();
+    if text.is_empty() || text == "null" {
+        return Ok(Vec::new());
+    }
+    let raw: Vec<RawParameter> = serde_json::from_str(text)
+        .map_err(|e| format!("ARGOCD_APP_PARAMETERS is not a JSON array of parameters: {e}"))?;
+    raw.into_iter()
+        .map(|r| {
+            let value = match (r.string, r.array, r.map) {
+                (Some(s), None, None) => ParameterValue::String(s),
+                (None, Some(a), None) => ParameterValue::Array(a),
+                (None, None, Some(m)) => ParameterValue::Map(m),
+                (None, None, None) => ParameterValue::String(String::new()),
+                _ => {
+                    return Err(format!(
+                        "parameter '{}': more than one of string, array and map is set",
+                        r.name
+                    ));
+                }
+            };
+            Ok(Parameter {
+                name: r.name,
+                value,
+            })
+        })
+        .collect()
+}
+
+/// Argo CD's `PARAM_` name escaping: upper case, anything outside `[A-Z0-9_]` becomes `_`.
+pub fn escape_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            let c = c.to_ascii_uppercase();
+            if c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// One entry of the announcement Argo CD shows in the UI (`ParameterAnnouncement`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Announcement {
+    /// Parameter name.
+    pub name: String,
+    /// Title shown in the UI.
+    pub title: String,
+    /// Tooltip shown in the UI.
+    pub tooltip: String,
+    /// Whether the UI requires a value.
+    #[serde(default)]
+    pub required: bool,
+    /// `string`, `array` or `map`.
+    pub collection_type: String,
+    /// Default for string parameters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub string: Option<String>,
+}
+
+/// The parameters rollpin understands and their announcement. The default `reorder`
+/// follows the kustomization's own `sortOptions` when it has one.
+pub fn announcements(default_reorder: &str) -> Vec<Announcement> {
+    vec![Announcement {
+        name: "reorder".into(),
+        title: "Output order".into(),
+        tooltip: "legacy: kustomize's default kind order; none: the order resources are listed in. A sortOptions field in the kustomization wins.".into(),
+        required: false,
+        collection_type: "string".into(),
+        string: Some(default_reorder.into()),
+    }]
+}
+
+/// The announcement for the app in `dir`, as the JSON array Argo CD expects. The
+/// `reorder` default follows the kustomization's `sortOptions` when it can be read.
+pub fn announcement_json(dir: &std::path::Path) -> String {
+    let default = crate::kustomize::kustomization::KUSTOMIZATION_FILE_NAMES
+        .iter()
+        .find_map(|name| {
+            let path = dir.join(name);
+            let text = std::fs::read_to_string(&path).ok()?;
+            crate::kustomize::kustomization::Kustomization::parse(&path, &text).ok()
+        })
+        .and_then(|k| k.sort_options)
+        .map(|so| if so.order == "fifo" { "none" } else { "legacy" })
+        .unwrap_or("legacy");
+    serde_json::to_string(&announcements(default)).unwrap_or_else(|_| "[]".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_argocd_parameter_json() {
+        let p = parse_parameters_json(
+            r#"[{"name":"reorder","string":"none"},{"name":"a","array":["x"]},{"name":"m","map":{"k":"v"}}]"#,
+        )
+        .unwrap();
+        assert_eq!(p[0].value, ParameterValue::String("none".into()));
+        assert_eq!(p[1].value, ParameterValue::Array(vec!["x".into()]));
+        assert!(matches!(p[2].value, ParameterValue::Map(_)));
+        assert!(parse_parameters_json("null").unwrap().is_empty());
+        assert!(parse_parameters_json("").unwrap().is_empty());
+        assert!(parse_parameters_json("{").is_err());
+    }
+
+    #[test]
+    fn escapes_like_argocd() {
+        assert_eq!(escape_name("image.tag"), "IMAGE_TAG");
+        assert_eq!(escape_name("re-order"), "RE_ORDER");
+    }
+}
