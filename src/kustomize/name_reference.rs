@@ -190,6 +190,9 @@ fn role_ref_gvk(obj: &Value) -> Option<Gvk> {
     })
 }
 
+/// A referral kind, one field that refers to it, and the field's path split.
+type ReferrerField<'a> = (&'a Gvk, &'a FieldSpec, Vec<String>);
+
 /// Updates every name reference in `rm`.
 pub fn fix(rm: &mut ResMap, backrefs: &[NameBackReference]) -> Result<(), String> {
     let snaps: Vec<Snapshot> = rm
@@ -233,7 +236,7 @@ pub fn fix(rm: &mut ResMap, backrefs: &[NameBackReference]) -> Result<(), String
         return Ok(());
     }
     // Referrer fields, paths split once, indexed by the referrer kind they name.
-    let mut by_kind: HashMap<&str, Vec<(&Gvk, &FieldSpec, Vec<String>)>> = HashMap::new();
+    let mut by_kind: HashMap<&str, Vec<ReferrerField<'_>>> = HashMap::new();
     for br in backrefs {
         for spec in &br.referrers {
             by_kind.entry(spec.kind.as_str()).or_default().push((
