@@ -1,6 +1,7 @@
 //! rollpin's integration tests: one binary, one module per concern.
 
 mod cli;
+mod cmp;
 mod corpus;
 mod fixtures;
 mod util;
