@@ -1,5 +1,6 @@
 //! rollpin's integration tests: one binary, one module per concern.
 
+mod argocd_install;
 mod cli;
 mod cmp;
 mod corpus;

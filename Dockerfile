@@ -1,0 +1,17 @@
+# rollpin sidecar image for Argo CD's config-management plugin server.
+# No container engine runs where rollpin is developed: this file is kept simple and is
+# checked by reading, not by building.
+FROM rust:1.85-bookworm AS build
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+COPY src ./src
+RUN cargo build --release --locked --bin rollpin
+
+# Minimal runtime: glibc and nothing else (no shell; plugin.yaml needs none).
+FROM gcr.io/distroless/cc-debian12:nonroot
+COPY --from=build /src/target/release/rollpin /usr/local/bin/rollpin
+COPY plugin.yaml /home/argocd/cmp-server/config/plugin.yaml
+# Argo CD runs plugin sidecars as user 999; the entrypoint is argocd-cmp-server, mounted
+# from the repo-server's var-files volume (see argocd-cm-patch/).
+USER 999:999
+WORKDIR /home/argocd

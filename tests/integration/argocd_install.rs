@@ -1,0 +1,94 @@
+//! `argocd-cm-patch/`: its checked-in copy of plugin.yaml is current, and building it over
+//! a stand-in of Argo CD's stock install adds the sidecar, its mounts and the plugin
+//! configuration (the byte-for-byte comparison with kubectl is the fixture
+//! `fixtures/kustomize/argocd-cm-patch-over-stock`).
+
+use rollpin::kustomize::fs::DiskFs;
+use rollpin::yaml::{Schema, parse_stream};
+use serde_json::Value;
+
+use crate::util::{manifest_dir, render};
+
+#[test]
+fn plugin_yaml_copy_is_current() {
+    let root = manifest_dir();
+    let original = std::fs::read_to_string(root.join("plugin.yaml")).expect("plugin.yaml");
+    let copy = std::fs::read_to_string(root.join("argocd-cm-patch/rollpin/plugin.yaml"))
+        .expect("argocd-cm-patch/rollpin/plugin.yaml");
+    assert!(
+        original == copy,
+        "argocd-cm-patch/rollpin/plugin.yaml is stale: cp plugin.yaml argocd-cm-patch/rollpin/"
+    );
+}
+
+#[test]
+fn install_adds_sidecar_mounts_and_plugin_config() {
+    let root = manifest_dir();
+    let dir = root.join("fixtures/kustomize/argocd-cm-patch-over-stock/app");
+    let (yaml, _) = render(&DiskFs, &dir, false).expect("renders");
+    let objs: Vec<Value> = parse_stream(&yaml, Schema::Kyaml)
+        .expect("parses")
+        .into_iter()
+        .map(|d| d.value)
+        .collect();
+    let deploy = objs
+        .iter()
+        .find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == "argocd-repo-server")
+        .expect("repo-server");
+    let spec = &deploy["spec"]["template"]["spec"];
+    let containers = spec["containers"].as_array().expect("containers");
+    assert!(
+        containers.iter().any(|c| c["name"] == "argocd-repo-server"),
+        "stock container kept"
+    );
+    let sidecar = containers
+        .iter()
+        .find(|c| c["name"] == "rollpin")
+        .expect("sidecar");
+    assert_eq!(sidecar["command"][0], "/var/run/argocd/argocd-cmp-server");
+    assert_eq!(sidecar["securityContext"]["runAsUser"], 999);
+    assert_eq!(sidecar["securityContext"]["runAsNonRoot"], true);
+    let mounts: Vec<(&str, &str)> = sidecar["volumeMounts"]
+        .as_array()
+        .expect("mounts")
+        .iter()
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap_or(""),
+                m["mountPath"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    for want in [
+        ("var-files", "/var/run/argocd"),
+        ("plugins", "/home/argocd/cmp-server/plugins"),
+        (
+            "rollpin-plugin-config",
+            "/home/argocd/cmp-server/config/plugin.yaml",
+        ),
+        ("rollpin-tmp", "/tmp"),
+    ] {
+        assert!(
+            mounts.contains(&want),
+            "missing mount {want:?} in {mounts:?}"
+        );
+    }
+    let volumes = spec["volumes"].as_array().expect("volumes");
+    let config_volume = volumes
+        .iter()
+        .find(|v| v["name"] == "rollpin-plugin-config")
+        .expect("plugin config volume");
+    let cm_name = config_volume["configMap"]["name"]
+        .as_str()
+        .expect("configMap name");
+    let cm = objs
+        .iter()
+        .find(|o| o["kind"] == "ConfigMap" && o["metadata"]["name"] == cm_name)
+        .expect("the volume names the generated ConfigMap (hash suffix followed)");
+    let plugin = std::fs::read_to_string(root.join("plugin.yaml")).expect("plugin.yaml");
+    assert_eq!(cm["data"]["plugin.yaml"], Value::String(plugin));
+    assert!(
+        volumes.iter().any(|v| v["name"] == "var-files"),
+        "stock volumes kept"
+    );
+}
