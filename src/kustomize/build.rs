@@ -17,7 +17,7 @@ use crate::kustomize::order::{self, Order};
 use crate::kustomize::{
     configurations, generators, hash, images, labels, name_reference, namespace,
 };
-use crate::kustomize::{patches, prefix_suffix, replicas};
+use crate::kustomize::{patches, prefix_suffix, replacements, replicas, vars};
 use crate::resource::{ResMap, Resource};
 use crate::yaml::{Schema, parse_stream};
 
@@ -92,6 +92,8 @@ fn set_annotation(obj: &mut Value, key: &str, value: String) {
 struct Acc {
     rm: ResMap,
     tc: TransformerConfig,
+    /// `vars` declared here and below, bound to the resources they name.
+    vars: Vec<vars::Var>,
 }
 
 /// Builds the kustomization in `dir`.
@@ -105,7 +107,11 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &Options) -> Result<Output> 
     };
     let mut acc = Acc::default();
     accumulate_target(&mut ctx, &ldr, &kpath, &k, &mut acc)?;
-    let Acc { mut rm, tc } = acc;
+    let Acc {
+        mut rm,
+        tc,
+        vars: declared,
+    } = acc;
     for res in &mut rm.resources {
         if res.meta.needs_hash
             && let Some(h) = hash::suffix(&res.obj)
@@ -116,6 +122,9 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &Options) -> Result<Output> 
         }
     }
     name_reference::fix(&mut rm, &tc.name_reference).map_err(Error::Build)?;
+    let notes = vars::resolve(&mut rm, &declared, &tc.var_reference)
+        .map_err(|e| Error::Build(format!("{}: resolving vars: {e}", kpath.display())))?;
+    ctx.warnings.extend(notes);
     rm.resources.retain(|r| !is_local_config(&r.obj));
     let order = match &k.sort_options {
         Some(so) => sort_options_order(&kpath, so)?,
@@ -241,12 +250,7 @@ fn unsupported(kpath: &Path, k: &Kustomization) -> Result<()> {
             );
         }
     }
-    for (field, set) in [
-        ("replacements", k.replacements.is_some()),
-        ("vars", k.vars.is_some()),
-        ("openapi", k.openapi.is_some()),
-        ("crds", k.crds.is_some()),
-    ] {
+    for (field, set) in [("openapi", k.openapi.is_some()), ("crds", k.crds.is_some())] {
         if set {
             return err(field, later);
         }
@@ -303,6 +307,13 @@ fn accumulate_target(
                 ctx.origin = saved;
                 built?;
                 append_all(&mut acc.rm, &mut seen, sub.rm.resources)?;
+                vars::merge_vars(&mut acc.vars, &sub.vars).map_err(|e| {
+                    Error::Build(format!(
+                        "{}: recursed merging from path '{}': {e}",
+                        kpath.display(),
+                        ckpath.display()
+                    ))
+                })?;
                 acc.tc.merge(&sub.tc).map_err(|e| {
                     Error::Build(format!(
                         "{}: merging transformer configuration of {}: {e}",
@@ -356,7 +367,17 @@ fn accumulate_target(
         built?;
     }
     let tc = acc.tc.clone();
-    run_transformers(ldr, kpath, k, &tc, &mut acc.rm)
+    run_transformers(ldr, kpath, k, &tc, &mut acc.rm)?;
+    if let Some(v) = &k.vars {
+        let declared = vars::from_value(v).map_err(|e| Error::InvalidKustomization {
+            path: kpath.to_path_buf(),
+            line: None,
+            message: format!("vars: {e}"),
+        })?;
+        vars::declare(&mut acc.vars, &acc.rm, &declared)
+            .map_err(|e| Error::Build(format!("{}: {e}", kpath.display())))?;
+    }
+    Ok(())
 }
 
 /// This kustomization's `configurations:` files merged with the built-in configuration.
@@ -460,6 +481,26 @@ fn run_transformers(
     }
     for img in k.all_images() {
         images::apply(rm, &img, &tc.images).map_err(fail("images"))?;
+    }
+    if let Some(v) = &k.replacements {
+        let entries =
+            replacements::entries_from_value(v).map_err(|e| Error::InvalidKustomization {
+                path: kpath.to_path_buf(),
+                line: None,
+                message: format!("replacements: {e}"),
+            })?;
+        let all = replacements::configure(&entries, |p| {
+            let bytes = ldr.read_file(p, &referrer).map_err(|e| e.to_string())?;
+            let text = String::from_utf8(bytes).map_err(|_| format!("{p}: not valid UTF-8"))?;
+            let docs = parse_stream(&text, Schema::Yaml11).map_err(|e| format!("{p}: {e}"))?;
+            Ok(docs
+                .into_iter()
+                .next()
+                .map(|d| d.value)
+                .unwrap_or(Value::Null))
+        })
+        .map_err(fail("replacements"))?;
+        replacements::apply(rm, &all).map_err(fail("replacements"))?;
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ pub mod cluster_scope;
 pub mod configurations;
 pub mod error;
 pub mod field_names;
+pub mod field_path;
 pub mod field_spec;
 pub mod fs;
 pub mod generators;
@@ -23,8 +24,10 @@ pub mod order;
 pub mod patch;
 pub mod patches;
 pub mod prefix_suffix;
+pub mod replacements;
 pub mod replicas;
 pub mod selector;
+pub mod vars;
 
 pub use build::{Options, Output, build};
 pub use error::Error;

@@ -343,17 +343,6 @@ fn replicas_without_match() {
 }
 
 #[test]
-fn vars_are_refused_until_supported() {
-    let app = App::new();
-    app.write(
-        "kustomization.yaml",
-        "resources:\n- cm.yaml\nvars:\n- name: X\n  objref: {kind: ConfigMap, name: a, apiVersion: v1}\n",
-    )
-    .write("cm.yaml", CM);
-    assert_fails(&app.render(".", &[]), &["'vars' is not supported"]);
-}
-
-#[test]
 fn patch_without_match_names_the_patch() {
     let app = App::new();
     app.write(
