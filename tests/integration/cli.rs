@@ -454,3 +454,105 @@ fn sort_options_fifo_keeps_input_order() {
         "{text}"
     );
 }
+
+#[test]
+fn patch_with_both_path_and_patch() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\npatches:\n- path: p.yaml\n  patch: |\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: a\n",
+    )
+    .write("cm.yaml", CM)
+    .write("p.yaml", CM);
+    assert_fails(
+        &app.render(".", &[]),
+        &["patch and path can't be set at the same time"],
+    );
+}
+
+#[test]
+fn patch_with_neither_path_nor_patch() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\npatches:\n- target:\n    kind: ConfigMap\n",
+    )
+    .write("cm.yaml", CM);
+    assert_fails(
+        &app.render(".", &[]),
+        &["must specify one of patch and path"],
+    );
+}
+
+#[test]
+fn failed_json_patch_test_op() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\npatches:\n- target:\n    kind: ConfigMap\n  patch: |\n    - op: test\n      path: /data/k\n      value: other\n",
+    )
+    .write("cm.yaml", CM);
+    assert_fails(
+        &app.render(".", &[]),
+        &[
+            "kustomization.yaml",
+            "ConfigMap.v1.[noGrp]/a.[noNs]",
+            "test",
+        ],
+    );
+}
+
+#[test]
+fn unknown_patch_directive() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\npatches:\n- patch: |\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: a\n    data:\n      $patch: sideways\n",
+    )
+    .write("cm.yaml", CM);
+    assert_fails(
+        &app.render(".", &[]),
+        &["unknown patch strategy 'sideways'"],
+    );
+}
+
+#[test]
+fn replacement_source_not_found() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\nreplacements:\n- source:\n    kind: Secret\n    name: nope\n  targets:\n  - select:\n      kind: ConfigMap\n    fieldPaths: [data.k]\n",
+    )
+    .write("cm.yaml", CM);
+    assert_fails(
+        &app.render(".", &[]),
+        &["kustomization.yaml", "replacements", "nothing selected"],
+    );
+}
+
+#[test]
+fn replacement_source_ambiguous() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\n- cm2.yaml\nreplacements:\n- source:\n    kind: ConfigMap\n  targets:\n  - select:\n      kind: ConfigMap\n    fieldPaths: [data.k]\n",
+    )
+    .write("cm.yaml", CM)
+    .write("cm2.yaml", &CM.replace("name: a", "name: b"));
+    assert_fails(
+        &app.render(".", &[]),
+        &["replacements", "multiple matches for selector"],
+    );
+}
+
+#[test]
+fn var_that_names_nothing() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\nvars:\n- name: X\n  objref:\n    apiVersion: v1\n    kind: Service\n    name: missing\n",
+    )
+    .write("cm.yaml", CM);
+    let out = app.render(".", &[]);
+    assert_fails(&out, &["kustomization.yaml", "cannot be mapped to a field"]);
+}
