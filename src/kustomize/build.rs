@@ -14,10 +14,10 @@ use crate::kustomize::fs::FileSystem;
 use crate::kustomize::kustomization::Kustomization;
 use crate::kustomize::loader::{Entry, Loader};
 use crate::kustomize::order::{self, Order};
+use crate::kustomize::{builtin_plugins, patches, prefix_suffix, replacements, replicas, vars};
 use crate::kustomize::{
     configurations, generators, hash, images, labels, name_reference, namespace,
 };
-use crate::kustomize::{patches, prefix_suffix, replacements, replicas, vars};
 use crate::resource::{ResMap, Resource};
 use crate::yaml::{Schema, parse_stream};
 
@@ -61,7 +61,7 @@ struct Ctx {
 const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
 
 /// Joins and cleans `/`-separated relative paths lexically, as Go's `filepath.Join` does.
-fn join_clean(base: &str, rel: &str) -> String {
+pub(crate) fn join_clean(base: &str, rel: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for seg in base.split('/').chain(rel.split('/')) {
         match seg {
@@ -238,11 +238,7 @@ fn unsupported(kpath: &Path, k: &Kustomization) -> Result<()> {
             "rollpin never runs programs (helm); render the chart to plain manifests and commit them, or use Argo CD's Helm source",
         );
     }
-    for (field, set) in [
-        ("generators", k.generators.is_some()),
-        ("transformers", k.transformers.is_some()),
-        ("validators", k.validators.is_some()),
-    ] {
+    for (field, set) in [("validators", k.validators.is_some())] {
         if set {
             return err(
                 field,
@@ -333,6 +329,10 @@ fn accumulate_target(
         join_clean(d, &file.unwrap_or_default())
     });
     generators::run(ldr, k, kpath, configured_in.as_deref(), &mut acc.rm)?;
+    if let Some(entries) = &k.generators {
+        let configs = builtin_plugins::load(ldr, kpath, entries)?;
+        builtin_plugins::run_generators(ldr, kpath, &configs, ctx.origin.as_deref(), &mut acc.rm)?;
+    }
     for entry in k.components.iter().flatten() {
         let dir = match ldr.resolve_entry(entry, &referrer)? {
             Entry::Dir(d) => d,
@@ -501,6 +501,10 @@ fn run_transformers(
         })
         .map_err(fail("replacements"))?;
         replacements::apply(rm, &all).map_err(fail("replacements"))?;
+    }
+    if let Some(entries) = &k.transformers {
+        let configs = builtin_plugins::load(ldr, kpath, entries)?;
+        builtin_plugins::run_transformers(ldr, kpath, &configs, rm)?;
     }
     Ok(())
 }

@@ -26,7 +26,8 @@ fn field_spec(v: &Value) -> Result<FieldSpec, String> {
     })
 }
 
-fn specs(v: Option<&Value>, key: &str) -> Result<Vec<FieldSpec>, String> {
+/// A list of field specs under `key` (absent or null: none).
+pub fn specs(v: Option<&Value>, key: &str) -> Result<Vec<FieldSpec>, String> {
     match v {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items

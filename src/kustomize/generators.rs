@@ -25,36 +25,66 @@ pub fn run(
     rm: &mut ResMap,
 ) -> Result<()> {
     let global = k.generator_options.clone().unwrap_or_default();
-    let referrer = kpath.display().to_string();
     for (field, list) in [
         ("configMapGenerator", &k.config_map_generator),
         ("secretGenerator", &k.secret_generator),
     ] {
         for args in list.iter().flatten() {
-            let gen_err = |message: String| Error::Generator {
-                path: kpath.to_path_buf(),
-                kind: field,
-                name: args.name.clone(),
-                message,
-            };
-            let mut res = generate(ldr, field, args, &global, &referrer)?.map_err(gen_err)?;
-            if let Some(file) = configured_in {
-                let kind = if field == "secretGenerator" {
-                    "SecretGenerator"
-                } else {
-                    "ConfigMapGenerator"
-                };
-                let origin = format!(
-                    "configuredIn: {file}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {kind}\n"
-                );
-                let mut annotations = res.string_map("annotations");
-                annotations.push((ORIGIN.into(), origin));
-                res.set_string_map("annotations", annotations);
-            }
-            absorb(rm, res).map_err(gen_err)?;
+            let origin = configured_in.map(|file| Origin {
+                file: file.to_string(),
+                plugin_name: None,
+            });
+            run_one(ldr, kpath, field, args, &global, origin, rm)?;
         }
     }
     Ok(())
+}
+
+/// Where a generated object was configured, for its origin annotation.
+pub struct Origin {
+    /// The file holding the configuration, relative to the top-level kustomization.
+    pub file: String,
+    /// `metadata.name` of a generator plugin configuration.
+    pub plugin_name: Option<String>,
+}
+
+/// Runs one generator (`field` is `configMapGenerator` or `secretGenerator`) into `rm`.
+pub fn run_one(
+    ldr: &Loader,
+    kpath: &Path,
+    field: &'static str,
+    args: &GeneratorArgs,
+    global: &GeneratorOptions,
+    origin: Option<Origin>,
+    rm: &mut ResMap,
+) -> Result<()> {
+    let referrer = kpath.display().to_string();
+    let gen_err = |message: String| Error::Generator {
+        path: kpath.to_path_buf(),
+        kind: field,
+        name: args.name.clone(),
+        message,
+    };
+    let mut res = generate(ldr, field, args, global, &referrer)?.map_err(gen_err)?;
+    if let Some(origin) = origin {
+        let kind = if field == "secretGenerator" {
+            "SecretGenerator"
+        } else {
+            "ConfigMapGenerator"
+        };
+        let name = origin
+            .plugin_name
+            .map(|n| format!("  name: {n}\n"))
+            .unwrap_or_default();
+        let text = format!(
+            "configuredIn: {}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {kind}\n{name}",
+            origin.file
+        );
+        let mut annotations = res.string_map("annotations");
+        annotations.push((ORIGIN.into(), text));
+        res.set_string_map("annotations", annotations);
+    }
+    absorb(rm, res).map_err(gen_err)
 }
 
 fn merged_options(local: &Option<GeneratorOptions>, global: &GeneratorOptions) -> GeneratorOptions {

@@ -3,6 +3,7 @@
 //! kustomize's order.
 
 pub mod build;
+pub mod builtin_plugins;
 pub mod cluster_scope;
 pub mod configurations;
 pub mod error;

@@ -556,3 +556,21 @@ fn var_that_names_nothing() {
     let out = app.render(".", &[]);
     assert_fails(&out, &["kustomization.yaml", "cannot be mapped to a field"]);
 }
+
+#[test]
+fn external_plugin_is_refused() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\ntransformers:\n- |-\n  apiVersion: example.com/v1\n  kind: SopsDecrypt\n  metadata:\n    name: x\n",
+    )
+    .write("cm.yaml", CM);
+    assert_fails(
+        &app.render(".", &[]),
+        &[
+            "kustomization.yaml",
+            "SopsDecrypt",
+            "external plugins are disabled",
+        ],
+    );
+}
