@@ -262,7 +262,7 @@ pub fn run_transformers(
                 let args: PatchArgs = lenient(v, &["path", "patch", "target", "options"])?;
                 patches::apply_patch(rm, ldr, &referrer, &args)
             })(),
-            "PatchStrategicMergeTransformer" => (|| {
+            "PatchStrategicMergeTransformer" => {
                 let mut entries: Vec<String> = v
                     .get("paths")
                     .and_then(Value::as_array)
@@ -275,7 +275,7 @@ pub fn run_transformers(
                     entries.push(inline);
                 }
                 patches::apply_strategic_merge_list(rm, ldr, &referrer, &entries)
-            })(),
+            }
             "PatchJson6902Transformer" => (|| {
                 let target: Option<Selector> = match v.get("target") {
                     Some(t) => Some(
