@@ -14,7 +14,9 @@ use crate::kustomize::fs::FileSystem;
 use crate::kustomize::kustomization::Kustomization;
 use crate::kustomize::loader::{Entry, Loader};
 use crate::kustomize::order::{self, Order};
-use crate::kustomize::{builtin_plugins, patches, prefix_suffix, replacements, replicas, vars};
+use crate::kustomize::{
+    builtin_plugins, patches, prefetch, prefix_suffix, replacements, replicas, vars,
+};
 use crate::kustomize::{
     configurations, generators, hash, images, labels, name_reference, namespace,
 };
@@ -53,6 +55,8 @@ pub struct Output {
 
 struct Ctx {
     warnings: Vec<String>,
+    /// Resource files parsed ahead of the build, by real path.
+    prefetched: std::collections::HashMap<PathBuf, Result<Vec<Resource>>>,
     /// With `buildMetadata: [originAnnotations]`: the directory of the kustomization being
     /// accumulated, relative to the top-level one.
     origin: Option<String>,
@@ -103,6 +107,7 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &Options) -> Result<Output> 
     let k = Kustomization::parse(&kpath, &text)?;
     let mut ctx = Ctx {
         warnings: Vec::new(),
+        prefetched: prefetch::parse_tree_files(&ldr, &kpath, &k),
         origin: build_metadata(&kpath, &k)?.then(String::new),
     };
     let mut acc = Acc::default();
@@ -267,11 +272,10 @@ fn accumulate_target(
     let referrer = kpath.display().to_string();
     let mut seen: HashSet<IdKey> = acc.rm.resources.iter().map(id_key).collect();
     let entries = k.all_resources();
-    let mut parsed = parse_files_ahead(ldr, &entries, &referrer);
-    for (i, entry) in entries.iter().enumerate() {
+    for entry in &entries {
         match ldr.resolve_entry(entry, &referrer)? {
             Entry::File(path) => {
-                let mut resources = match parsed.get_mut(i).and_then(Option::take) {
+                let mut resources = match ctx.prefetched.remove(&path) {
                     Some(r) => r?,
                     None => read_resources(ldr, &path, &referrer)?,
                 };
@@ -561,61 +565,8 @@ fn has_null_in_list(v: &Value) -> bool {
     }
 }
 
-/// Resource files smaller than this in total are parsed on one thread.
-const PARALLEL_FILES_MIN_BYTES: u64 = 128 * 1024;
-
-/// Parses the file entries of a `resources:` list on two threads when they are large
-/// enough to be worth it. The result lines up with `entries` (`None` for directories and
-/// entries that could not be resolved: the sequential pass reports those, in order, so
-/// errors are the same as without this step).
-fn parse_files_ahead(
-    ldr: &Loader,
-    entries: &[String],
-    referrer: &str,
-) -> Vec<Option<Result<Vec<Resource>>>> {
-    let files: Vec<(usize, PathBuf, u64)> = entries
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| match ldr.resolve_entry(e, referrer) {
-            Ok(Entry::File(p)) => {
-                let size = ldr.fs().size(&p).unwrap_or(0);
-                Some((i, p, size))
-            }
-            _ => None,
-        })
-        .collect();
-    let total: u64 = files.iter().map(|f| f.2).sum();
-    let mut out: Vec<Option<Result<Vec<Resource>>>> = entries.iter().map(|_| None).collect();
-    if files.len() < 2 || total < PARALLEL_FILES_MIN_BYTES {
-        return out;
-    }
-    let mut acc = 0;
-    let split = files
-        .iter()
-        .position(|f| {
-            acc += f.2;
-            acc * 2 >= total
-        })
-        .map_or(files.len() / 2, |i| i + 1)
-        .clamp(1, files.len() - 1);
-    let (a, b) = files.split_at(split);
-    let parse = |part: &[(usize, PathBuf, u64)]| -> Vec<(usize, Result<Vec<Resource>>)> {
-        part.iter()
-            .map(|(i, p, _)| (*i, read_resources(ldr, p, referrer)))
-            .collect()
-    };
-    let (first, second) = std::thread::scope(|s| {
-        let h = s.spawn(|| parse(b));
-        (parse(a), h.join())
-    });
-    for (i, r) in first.into_iter().chain(second.unwrap_or_default()) {
-        out[i] = Some(r);
-    }
-    out
-}
-
 /// Reads the objects of a resource file, flattening `*List` kinds as kustomize does.
-fn read_resources(ldr: &Loader, path: &Path, referrer: &str) -> Result<Vec<Resource>> {
+pub(crate) fn read_resources(ldr: &Loader, path: &Path, referrer: &str) -> Result<Vec<Resource>> {
     let text = ldr.read_text_at(path, referrer)?;
     let docs = parse_stream(&text, Schema::Kyaml).map_err(|e| Error::Yaml {
         path: path.to_path_buf(),

@@ -24,6 +24,7 @@ pub mod openapi;
 pub mod order;
 pub mod patch;
 pub mod patches;
+pub mod prefetch;
 pub mod prefix_suffix;
 pub mod replacements;
 pub mod replicas;
