@@ -80,7 +80,7 @@ pub fn parse_tree_files(
         return HashMap::new();
     }
     // Alternate files between the two threads, largest first, to balance the bytes.
-    files.sort_by(|a, b| b.size.cmp(&a.size));
+    files.sort_by_key(|f| std::cmp::Reverse(f.size));
     let (mut a, mut b, mut bytes_a, mut bytes_b) = (Vec::new(), Vec::new(), 0, 0);
     for f in &files {
         if bytes_a <= bytes_b {
