@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::kustomize::order::Order;
-use crate::kustomize::{Options, loader::DEFAULT_MAX_FILE_BYTES};
+use crate::kustomize::{Options, loader::Limits};
 
 /// rollpin: exact, visible rollbacks for Argo CD.
 #[derive(Debug, Parser)]
@@ -23,6 +23,74 @@ pub enum Command {
     Render(RenderArgs),
     /// Print the plugin's parameter announcement for the Argo CD UI (CMP dynamic parameters).
     Parameters(ParametersArgs),
+    /// Assess live objects' health as Argo CD does and roll it up into the app's health.
+    Health(HealthArgs),
+}
+
+/// `--output` values of `rollpin health`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HealthOutput {
+    /// A table (KIND, NAMESPACE, NAME, STATUS, MESSAGE) and the roll-up.
+    Table,
+    /// JSON: the roll-up and one entry per object.
+    Json,
+}
+
+/// `--fail-on` values of `rollpin health`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Fail when the app is Degraded or Unknown.
+    Degraded,
+    /// Fail when the app is Progressing, Missing, Degraded or Unknown.
+    Progressing,
+}
+
+/// Arguments of `rollpin health`.
+#[derive(Debug, clap::Args)]
+pub struct HealthArgs {
+    /// YAML or JSON files of objects as `kubectl get -o yaml|json` prints them (`kind: List`
+    /// included); `-` or none: standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = HealthOutput::Table)]
+    pub output: HealthOutput,
+    /// Exit with code 3 when the app's health is this bad or worse.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
+    /// A health rules file (YAML); repeatable, earlier files win. See the README.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+}
+
+impl HealthArgs {
+    /// Validates the flags.
+    pub fn config(&self) -> crate::health::command::HealthConfig {
+        use crate::health::command::{Format, InputSource};
+        use crate::health::status::HealthStatusCode;
+        crate::health::command::HealthConfig {
+            inputs: self
+                .files
+                .iter()
+                .map(|f| {
+                    if f.as_os_str() == "-" {
+                        InputSource::Stdin
+                    } else {
+                        InputSource::File(f.clone())
+                    }
+                })
+                .collect(),
+            format: match self.output {
+                HealthOutput::Table => Format::Table,
+                HealthOutput::Json => Format::Json,
+            },
+            fail_on: self.fail_on.map(|f| match f {
+                FailOn::Degraded => HealthStatusCode::Degraded,
+                FailOn::Progressing => HealthStatusCode::Progressing,
+            }),
+            rules: self.rules.clone(),
+        }
+    }
 }
 
 /// Arguments of `rollpin parameters`.
@@ -58,8 +126,38 @@ pub struct RenderArgs {
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
     /// Largest file rollpin reads, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_BYTES)]
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT.max_file_bytes,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub max_file_bytes: u64,
+    /// Most bytes the whole build may read (all distinct files together).
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT.max_total_bytes,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_total_bytes: u64,
+    /// Most YAML documents in one resource file.
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT.max_documents_per_file as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_documents_per_file: u64,
+    /// Most YAML documents read from resource files in the whole build.
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT.max_documents as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_documents: u64,
+    /// Most resources the build may hold (generated ones included).
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT.max_resources as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_resources: u64,
+    /// Deepest nesting of YAML collections (aliases included); at most 1000.
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT.max_depth as u64,
+          value_parser = clap::value_parser!(u64).range(1..=Limits::MAX_DEPTH_CEILING as u64))]
+    pub max_depth: u64,
+    /// Most YAML nodes one file may produce, each alias expansion counted (stops
+    /// "billion laughs").
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT.max_yaml_nodes as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_yaml_nodes: u64,
+    /// Most kustomizations and components the build may visit (each visit counted).
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT.max_kustomizations as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_kustomizations: u64,
 }
 
 /// Validated render configuration.
@@ -98,6 +196,22 @@ fn argocd_checkout_root(source_path: Option<&str>) -> Option<PathBuf> {
 }
 
 impl RenderArgs {
+    /// The `--max-…` flags as build limits (clap has already refused 0 and a depth above
+    /// [`Limits::MAX_DEPTH_CEILING`]; counts beyond the platform's `usize` saturate).
+    pub fn limits(&self) -> Limits {
+        let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        Limits {
+            max_file_bytes: self.max_file_bytes,
+            max_total_bytes: self.max_total_bytes,
+            max_documents_per_file: count(self.max_documents_per_file),
+            max_documents: count(self.max_documents),
+            max_resources: count(self.max_resources),
+            max_depth: count(self.max_depth).min(Limits::MAX_DEPTH_CEILING),
+            max_yaml_nodes: count(self.max_yaml_nodes),
+            max_kustomizations: count(self.max_kustomizations),
+        }
+    }
+
     /// Validates the flags; Argo CD's `reorder` parameter applies when `--reorder` is not
     /// given.
     pub fn config(
@@ -129,7 +243,7 @@ impl RenderArgs {
                     })
                     .or(reorder_param),
                 repo_root,
-                max_file_bytes: self.max_file_bytes,
+                limits: self.limits(),
             },
         }
     }

@@ -6,7 +6,9 @@
 
 pub mod argocd;
 pub mod cli;
+pub mod health;
 pub mod kustomize;
+pub mod release;
 pub mod render;
 pub mod resource;
 pub mod yaml;

@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         Err(e) => return fail(e),
     };
     match cli.command {
+        Command::Health(args) => health(&args),
         Command::Parameters(args) => {
             let dir = args.dir.unwrap_or_else(|| ".".into());
             let json = rollpin::argocd::parameters::announcement_json(&dir);
@@ -66,4 +67,39 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// `rollpin health`: assess, then print the whole report at once (nothing on error).
+fn health(args: &rollpin::cli::HealthArgs) -> ExitCode {
+    // The only place `rollpin health` reads the clock.
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let now = rollpin::health::Timestamp::new(since_epoch.as_secs() as i64, 0)
+        .unwrap_or(rollpin::health::Timestamp::UNIX_EPOCH);
+    let outcome = match rollpin::health::command::run(&args.config(), now, &mut std::io::stdin()) {
+        Ok(o) => o,
+        Err(e) => return fail(error_chain(&e)),
+    };
+    let mut out = std::io::stdout().lock();
+    match out
+        .write_all(outcome.stdout.as_bytes())
+        .and_then(|_| out.flush())
+    {
+        Ok(()) => ExitCode::from(outcome.exit_code),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(outcome.exit_code),
+        Err(e) => fail(format!("writing stdout: {e}")),
+    }
+}
+
+/// An error and its causes, joined with ": ".
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cause = c.source();
+    }
+    s
 }

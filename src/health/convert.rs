@@ -215,11 +215,26 @@ mod tests {
     fn go_words_for_each_mismatch() {
         let p = "failed to convert unstructured Deployment to typed: ";
         let cases = [
-            (json!({"spec": {"replicas": "3"}}), "unrecognized type: int32"),
-            (json!({"spec": {"replicas": 1.5}}), "cannot convert float64 to int32"),
-            (json!({"spec": {"paused": "yes"}}), "unrecognized type: bool"),
-            (json!({"spec": {"phase": 3}}), "cannot convert int64 to v1.PodPhase"),
-            (json!({"spec": {"phase": true}}), "unrecognized type: string"),
+            (
+                json!({"spec": {"replicas": "3"}}),
+                "unrecognized type: int32",
+            ),
+            (
+                json!({"spec": {"replicas": 1.5}}),
+                "cannot convert float64 to int32",
+            ),
+            (
+                json!({"spec": {"paused": "yes"}}),
+                "unrecognized type: bool",
+            ),
+            (
+                json!({"spec": {"phase": 3}}),
+                "cannot convert int64 to v1.PodPhase",
+            ),
+            (
+                json!({"spec": {"phase": true}}),
+                "unrecognized type: string",
+            ),
             (json!({"spec": "x"}), "cannot restore struct from: string"),
             (json!({"status": []}), "cannot restore struct from: slice"),
             (

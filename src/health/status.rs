@@ -12,9 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// One of Argo CD's health codes, declared from most to least healthy so that the derived
 /// order is Argo CD's roll-up order.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum HealthStatusCode {
     /// The object is fully up and running.
     Healthy,
@@ -67,7 +65,9 @@ impl fmt::Display for HealthStatusCode {
 
 /// A string that is not one of the six codes (they are case-sensitive, as in Argo CD).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a health status (Healthy, Suspended, Progressing, Missing, Degraded, Unknown)")]
+#[error(
+    "{0:?} is not a health status (Healthy, Suspended, Progressing, Missing, Degraded, Unknown)"
+)]
 pub struct UnknownStatusCode(pub String);
 
 impl FromStr for HealthStatusCode {

@@ -12,7 +12,8 @@ use crate::kustomize::error::{Error, Result};
 use crate::kustomize::field_spec::{self, FieldSpec, TransformerConfig, merge_specs};
 use crate::kustomize::fs::FileSystem;
 use crate::kustomize::kustomization::Kustomization;
-use crate::kustomize::loader::{Entry, Loader};
+use crate::kustomize::loader::{Entry, Limits, Loader, yaml_message};
+use crate::kustomize::openapi::Schema;
 use crate::kustomize::order::{self, Order};
 use crate::kustomize::{
     builtin_plugins, patches, prefetch, prefix_suffix, replacements, replicas, vars,
@@ -21,7 +22,7 @@ use crate::kustomize::{
     configurations, generators, hash, images, labels, name_reference, namespace,
 };
 use crate::resource::{ResMap, Resource};
-use crate::yaml::{Schema, parse_stream};
+use crate::yaml::{Schema as YamlSchema, parse_stream, parse_stream_with_limits};
 
 /// Build options (validated flags).
 #[derive(Debug, Clone)]
@@ -30,8 +31,8 @@ pub struct Options {
     pub reorder: Option<Order>,
     /// Repository root bounding every directory the build may read.
     pub repo_root: Option<PathBuf>,
-    /// Largest file that may be read.
-    pub max_file_bytes: u64,
+    /// Bounds on what the build may load (`--max-…` flags).
+    pub limits: Limits,
 }
 
 impl Default for Options {
@@ -39,7 +40,7 @@ impl Default for Options {
         Options {
             reorder: None,
             repo_root: None,
-            max_file_bytes: crate::kustomize::loader::DEFAULT_MAX_FILE_BYTES,
+            limits: Limits::DEFAULT,
         }
     }
 }
@@ -55,11 +56,20 @@ pub struct Output {
 
 struct Ctx {
     warnings: Vec<String>,
+    /// The custom `openapi:` schema; like kustomize's global schema, the first
+    /// kustomization that sets one (the top level first) decides it for the whole build.
+    schema: Option<std::sync::Arc<Schema>>,
+    /// Whether a kustomization has set the schema (even to the built-in version).
+    schema_set: bool,
     /// Resource files parsed ahead of the build, by real path.
     prefetched: std::collections::HashMap<PathBuf, Result<Vec<Resource>>>,
     /// With `buildMetadata: [originAnnotations]`: the directory of the kustomization being
     /// accumulated, relative to the top-level one.
     origin: Option<String>,
+    /// Kustomizations and components visited so far.
+    visited: usize,
+    /// Documents read from resource files so far.
+    documents: usize,
 }
 
 const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
@@ -102,14 +112,19 @@ struct Acc {
 
 /// Builds the kustomization in `dir`.
 pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &Options) -> Result<Output> {
-    let ldr = Loader::new_root(fs, dir, opts.repo_root.clone(), opts.max_file_bytes)?;
+    let ldr = Loader::new_root(fs, dir, opts.repo_root.clone(), opts.limits)?;
     let (kpath, text) = ldr.kustomization_file()?;
-    let k = Kustomization::parse(&kpath, &text)?;
+    let k = Kustomization::parse_with_limits(&kpath, &text, opts.limits.yaml())?;
     let mut ctx = Ctx {
         warnings: Vec::new(),
         prefetched: prefetch::parse_tree_files(&ldr, &kpath, &k),
+        schema: None,
+        schema_set: false,
         origin: build_metadata(&kpath, &k)?.then(String::new),
+        visited: 0,
+        documents: 0,
     };
+    set_schema(&mut ctx, &ldr, &kpath, &k)?;
     let mut acc = Acc::default();
     accumulate_target(&mut ctx, &ldr, &kpath, &k, &mut acc)?;
     let Acc {
@@ -143,6 +158,61 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &Options) -> Result<Output> 
         resources: rm.resources,
         warnings: ctx.warnings,
     })
+}
+
+/// kustomize's `openapi.SetSchema`: the first kustomization with an `openapi:` field
+/// decides the schema of the whole build (`version:` names the built-in one, `path:` a
+/// custom OpenAPI document in JSON or YAML).
+fn set_schema(ctx: &mut Ctx, ldr: &Loader, kpath: &Path, k: &Kustomization) -> Result<()> {
+    let Some(openapi) = k.openapi.as_ref().filter(|o| !o.is_empty()) else {
+        return Ok(());
+    };
+    if ctx.schema_set {
+        return Ok(());
+    }
+    let invalid = |message: String| Error::InvalidKustomization {
+        path: kpath.to_path_buf(),
+        line: None,
+        message,
+    };
+    let version = openapi.get("version");
+    match (openapi.get("path"), version) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "openapi: builtin version and custom schema provided, cannot use both".into(),
+            ));
+        }
+        (Some(path), None) => {
+            let referrer = kpath.display().to_string();
+            let bytes = ldr.read_file(path, &referrer)?;
+            let text = String::from_utf8(bytes).map_err(|_| Error::Read {
+                path: ldr.root.join(path),
+                message: "not valid UTF-8".into(),
+            })?;
+            let doc = parse_stream(&text, YamlSchema::Kyaml)
+                .map_err(|e| Error::Yaml {
+                    path: ldr.root.join(path),
+                    line: e.line,
+                    message: e.message,
+                })?
+                .into_iter()
+                .next()
+                .map(|d| d.value)
+                .unwrap_or(Value::Null);
+            let schema = Schema::from_custom_openapi(&doc)
+                .map_err(|e| invalid(format!("openapi: {path}: {e}")))?;
+            ctx.schema = Some(std::sync::Arc::new(schema));
+        }
+        (None, Some(v)) if v == "v1.21.2" => ctx.schema = None,
+        (None, Some(v)) => {
+            return Err(invalid(format!(
+                "openapi: the specified OpenAPI version '{v}' is not built in (only v1.21.2 is)"
+            )));
+        }
+        (None, None) => return Ok(()),
+    }
+    ctx.schema_set = true;
+    Ok(())
 }
 
 /// Validates `buildMetadata`; true when origin annotations are asked for.
@@ -232,8 +302,7 @@ fn unsupported(kpath: &Path, k: &Kustomization) -> Result<()> {
             hint: hint.into(),
         })
     };
-    let later =
-        "not implemented yet in this rollpin version (planned: patches, replacements and vars)";
+    let later = "not implemented yet in this rollpin version";
     if k.helm_charts.is_some()
         || k.helm_chart_inflation_generator.is_some()
         || k.helm_globals.is_some()
@@ -251,10 +320,8 @@ fn unsupported(kpath: &Path, k: &Kustomization) -> Result<()> {
             );
         }
     }
-    for (field, set) in [("openapi", k.openapi.is_some()), ("crds", k.crds.is_some())] {
-        if set {
-            return err(field, later);
-        }
+    if k.crds.is_some() {
+        return err("crds", later);
     }
     Ok(())
 }
@@ -267,6 +334,15 @@ fn accumulate_target(
     k: &Kustomization,
     acc: &mut Acc,
 ) -> Result<()> {
+    ctx.visited += 1;
+    if ctx.visited > ldr.limits.max_kustomizations {
+        return Err(Error::Limit {
+            path: kpath.to_path_buf(),
+            what: format!("visiting this kustomization makes {} visited", ctx.visited),
+            limit: ldr.limits.max_kustomizations as u64,
+            flag: "--max-kustomizations",
+        });
+    }
     ctx.warnings.extend(k.deprecation_warnings());
     unsupported(kpath, k)?;
     let referrer = kpath.display().to_string();
@@ -279,6 +355,18 @@ fn accumulate_target(
                     Some(r) => r?,
                     None => read_resources(ldr, &path, &referrer)?,
                 };
+                ctx.documents += resources.len();
+                if ctx.documents > ldr.limits.max_documents {
+                    return Err(Error::Limit {
+                        path: path.clone(),
+                        what: format!(
+                            "reading this file brings the build to {} documents",
+                            ctx.documents
+                        ),
+                        limit: ldr.limits.max_documents as u64,
+                        flag: "--max-documents",
+                    });
+                }
                 if let Some(dir) = &ctx.origin {
                     let origin = format!("path: {}\n", join_clean(dir, entry));
                     for r in &mut resources {
@@ -290,7 +378,7 @@ fn accumulate_target(
             Entry::Dir(dir) => {
                 let child = ldr.child(dir);
                 let (ckpath, ctext) = child.kustomization_file()?;
-                let ck = Kustomization::parse(&ckpath, &ctext)?;
+                let ck = Kustomization::parse_with_limits(&ckpath, &ctext, ldr.limits.yaml())?;
                 if ck.is_component() {
                     return Err(Error::InvalidKustomization {
                         path: ckpath,
@@ -300,6 +388,7 @@ fn accumulate_target(
                         ),
                     });
                 }
+                set_schema(ctx, &child, &ckpath, &ck)?;
                 let mut sub = Acc::default();
                 let saved = ctx.origin.clone();
                 ctx.origin = saved.as_deref().map(|d| join_clean(d, entry));
@@ -337,6 +426,7 @@ fn accumulate_target(
         let configs = builtin_plugins::load(ldr, kpath, entries)?;
         builtin_plugins::run_generators(ldr, kpath, &configs, ctx.origin.as_deref(), &mut acc.rm)?;
     }
+    check_resource_count(ldr, kpath, &acc.rm)?;
     for entry in k.components.iter().flatten() {
         let dir = match ldr.resolve_entry(entry, &referrer)? {
             Entry::Dir(d) => d,
@@ -353,7 +443,7 @@ fn accumulate_target(
         };
         let child = ldr.child(dir);
         let (ckpath, ctext) = child.kustomization_file()?;
-        let ck = Kustomization::parse(&ckpath, &ctext)?;
+        let ck = Kustomization::parse_with_limits(&ckpath, &ctext, ldr.limits.yaml())?;
         if !ck.is_component() {
             return Err(Error::InvalidKustomization {
                 path: ckpath,
@@ -364,6 +454,7 @@ fn accumulate_target(
                 ),
             });
         }
+        set_schema(ctx, &child, &ckpath, &ck)?;
         let saved = ctx.origin.clone();
         ctx.origin = saved.as_deref().map(|d| join_clean(d, entry));
         let built = accumulate_target(ctx, &child, &ckpath, &ck, acc);
@@ -371,7 +462,8 @@ fn accumulate_target(
         built?;
     }
     let tc = acc.tc.clone();
-    run_transformers(ldr, kpath, k, &tc, &mut acc.rm)?;
+    let schema = ctx.schema.clone();
+    run_transformers(ldr, kpath, k, &tc, schema.as_deref(), &mut acc.rm)?;
     if let Some(v) = &k.vars {
         let declared = vars::from_value(v).map_err(|e| Error::InvalidKustomization {
             path: kpath.to_path_buf(),
@@ -405,7 +497,8 @@ fn own_config(ldr: &Loader, kpath: &Path, k: &Kustomization) -> Result<Transform
             path: ldr.root.join(file),
             message: "not valid UTF-8".into(),
         })?;
-        let extra = configurations::parse(&text).map_err(|e| fail(file, e))?;
+        let extra = configurations::parse_with_limits(&text, ldr.limits.yaml())
+            .map_err(|e| fail(file, yaml_message(e)))?;
         tc.merge(&extra).map_err(|e| fail(file, e))?;
     }
     tc.merge(field_spec::builtin())
@@ -418,6 +511,7 @@ fn run_transformers(
     kpath: &Path,
     k: &Kustomization,
     tc: &TransformerConfig,
+    schema: Option<&Schema>,
     rm: &mut ResMap,
 ) -> Result<()> {
     let referrer = kpath.display().to_string();
@@ -429,11 +523,11 @@ fn run_transformers(
         }
     };
     if let Some(entries) = &k.patches_strategic_merge {
-        patches::apply_strategic_merge_list(rm, ldr, &referrer, entries)
+        patches::apply_strategic_merge_list(rm, ldr, &referrer, entries, schema)
             .map_err(fail("patchesStrategicMerge"))?;
     }
     for p in k.patches.iter().flatten() {
-        patches::apply_patch(rm, ldr, &referrer, p).map_err(fail("patches"))?;
+        patches::apply_patch(rm, ldr, &referrer, p, schema).map_err(fail("patches"))?;
     }
     if let Some(ns) = k.namespace.as_deref().filter(|n| !n.is_empty()) {
         namespace::apply(rm, ns, &tc.namespace).map_err(fail("namespace"))?;
@@ -496,7 +590,8 @@ fn run_transformers(
         let all = replacements::configure(&entries, |p| {
             let bytes = ldr.read_file(p, &referrer).map_err(|e| e.to_string())?;
             let text = String::from_utf8(bytes).map_err(|_| format!("{p}: not valid UTF-8"))?;
-            let docs = parse_stream(&text, Schema::Yaml11).map_err(|e| format!("{p}: {e}"))?;
+            let docs = parse_stream_with_limits(&text, YamlSchema::Yaml11, ldr.limits.yaml())
+                .map_err(|e| format!("{p}: {}", yaml_message(e.to_string())))?;
             Ok(docs
                 .into_iter()
                 .next()
@@ -508,7 +603,7 @@ fn run_transformers(
     }
     if let Some(entries) = &k.transformers {
         let configs = builtin_plugins::load(ldr, kpath, entries)?;
-        builtin_plugins::run_transformers(ldr, kpath, &configs, rm)?;
+        builtin_plugins::run_transformers(ldr, kpath, &configs, schema, rm)?;
     }
     Ok(())
 }
@@ -520,6 +615,20 @@ fn id_key(r: &Resource) -> IdKey {
 }
 
 type IdKey = (String, String, String, String, String);
+
+/// Refuses more resources than `--max-resources`.
+fn check_resource_count(ldr: &Loader, kpath: &Path, rm: &ResMap) -> Result<()> {
+    let n = rm.resources.len();
+    if n > ldr.limits.max_resources {
+        return Err(Error::Limit {
+            path: kpath.to_path_buf(),
+            what: format!("this kustomization accumulates {n} resources"),
+            limit: ldr.limits.max_resources as u64,
+            flag: "--max-resources",
+        });
+    }
+    Ok(())
+}
 
 /// Appends resources, refusing ids that are already present; `seen` holds the ids of
 /// `rm` and is kept up to date.
@@ -568,11 +677,22 @@ fn has_null_in_list(v: &Value) -> bool {
 /// Reads the objects of a resource file, flattening `*List` kinds as kustomize does.
 pub(crate) fn read_resources(ldr: &Loader, path: &Path, referrer: &str) -> Result<Vec<Resource>> {
     let text = ldr.read_text_at(path, referrer)?;
-    let docs = parse_stream(&text, Schema::Kyaml).map_err(|e| Error::Yaml {
-        path: path.to_path_buf(),
-        line: e.line,
-        message: e.message,
-    })?;
+    let docs =
+        parse_stream_with_limits(&text, YamlSchema::Kyaml, ldr.limits.yaml()).map_err(|e| {
+            Error::Yaml {
+                path: path.to_path_buf(),
+                line: e.line,
+                message: yaml_message(e.message),
+            }
+        })?;
+    if docs.len() > ldr.limits.max_documents_per_file {
+        return Err(Error::Limit {
+            path: path.to_path_buf(),
+            what: format!("the file holds {} documents", docs.len()),
+            limit: ldr.limits.max_documents_per_file as u64,
+            flag: "--max-documents-per-file",
+        });
+    }
     let invalid = |line: usize, message: String| Error::InvalidResource {
         path: path.to_path_buf(),
         line,

@@ -15,6 +15,7 @@ use crate::kustomize::kustomization::{
     GeneratorArgs, GeneratorOptions, Image, Json6902Args, PatchArgs, Replica,
 };
 use crate::kustomize::loader::Loader;
+use crate::kustomize::openapi::Schema as OpenApi;
 use crate::kustomize::prefix_suffix::End;
 use crate::kustomize::selector::Selector;
 use crate::kustomize::{images, labels, namespace, patches, prefix_suffix, replacements, replicas};
@@ -67,10 +68,11 @@ pub fn load(ldr: &Loader, kpath: &Path, entries: &[String]) -> Result<Vec<Plugin
             path: path.clone(),
             message: "not valid UTF-8".into(),
         })?;
-        let docs = parse_stream(&text, Schema::Kyaml).map_err(|e| Error::Yaml {
+        let docs = crate::yaml::parse_stream_with_limits(&text, Schema::Kyaml, ldr.limits.yaml())
+            .map_err(|e| Error::Yaml {
             path: path.clone(),
             line: e.line,
-            message: e.message,
+            message: crate::kustomize::loader::yaml_message(e.message),
         })?;
         out.extend(docs.into_iter().map(|d| PluginConfig {
             value: d.value,
@@ -199,6 +201,7 @@ pub fn run_transformers(
     ldr: &Loader,
     kpath: &Path,
     configs: &[PluginConfig],
+    schema: Option<&OpenApi>,
     rm: &mut ResMap,
 ) -> Result<()> {
     let referrer = kpath.display().to_string();
@@ -260,7 +263,7 @@ pub fn run_transformers(
             })(),
             "PatchTransformer" => (|| {
                 let args: PatchArgs = lenient(v, &["path", "patch", "target", "options"])?;
-                patches::apply_patch(rm, ldr, &referrer, &args)
+                patches::apply_patch(rm, ldr, &referrer, &args, schema)
             })(),
             "PatchStrategicMergeTransformer" => {
                 let mut entries: Vec<String> = v
@@ -274,7 +277,7 @@ pub fn run_transformers(
                 if !inline.is_empty() {
                     entries.push(inline);
                 }
-                patches::apply_strategic_merge_list(rm, ldr, &referrer, &entries)
+                patches::apply_strategic_merge_list(rm, ldr, &referrer, &entries, schema)
             }
             "PatchJson6902Transformer" => (|| {
                 let target: Option<Selector> = match v.get("target") {
@@ -298,7 +301,12 @@ pub fn run_transformers(
                     let bytes = ldr.read_file(p, &referrer).map_err(|e| e.to_string())?;
                     let t =
                         String::from_utf8(bytes).map_err(|_| format!("{p}: not valid UTF-8"))?;
-                    let docs = parse_stream(&t, Schema::Yaml11).map_err(|e| format!("{p}: {e}"))?;
+                    let docs = crate::yaml::parse_stream_with_limits(
+                        &t,
+                        Schema::Yaml11,
+                        ldr.limits.yaml(),
+                    )
+                    .map_err(|e| format!("{p}: {e}"))?;
                     Ok(docs
                         .into_iter()
                         .next()

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::kustomize::field_spec::{FieldSpec, NameBackReference, TransformerConfig};
 use crate::resource::Gvk;
-use crate::yaml::{Schema, parse_stream};
+use crate::yaml::Schema;
 
 fn text(v: Option<&Value>) -> String {
     v.and_then(Value::as_str).unwrap_or("").to_string()
@@ -41,7 +41,16 @@ pub fn specs(v: Option<&Value>, key: &str) -> Result<Vec<FieldSpec>, String> {
 
 /// Parses one configuration file's text (unknown keys are ignored, as kustomize does).
 pub fn parse(text_in: &str) -> Result<TransformerConfig, String> {
-    let docs = parse_stream(text_in, Schema::Yaml11).map_err(|e| e.to_string())?;
+    parse_with_limits(text_in, crate::yaml::Limits::DEFAULT)
+}
+
+/// [`parse`] with the YAML reader's bounds.
+pub fn parse_with_limits(
+    text_in: &str,
+    limits: crate::yaml::Limits,
+) -> Result<TransformerConfig, String> {
+    let docs = crate::yaml::parse_stream_with_limits(text_in, Schema::Yaml11, limits)
+        .map_err(|e| e.to_string())?;
     let Some(doc) = docs.into_iter().next() else {
         return Ok(TransformerConfig::default());
     };

@@ -168,6 +168,18 @@ pub enum Error {
         /// What is wrong (names the resource).
         message: String,
     },
+    /// A limit of the build was exceeded (see SECURITY.md).
+    #[error("{}: {what}: more than the limit of {limit} (raise it with {flag})", path.display())]
+    Limit {
+        /// The file being read (or the kustomization being built).
+        path: PathBuf,
+        /// What exceeded the limit.
+        what: String,
+        /// The limit.
+        limit: u64,
+        /// The `rollpin render` flag that raises it.
+        flag: &'static str,
+    },
     /// A failure while fixing name references or writing output.
     #[error("{0}")]
     Build(String),

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::kustomize::error::{Error, Result};
 use crate::kustomize::field_spec::FieldSpec;
 use crate::kustomize::selector::Selector;
-use crate::yaml::{Schema, parse_stream};
+use crate::yaml::Schema;
 
 /// File names kustomize recognises, in its order.
 pub const KUSTOMIZATION_FILE_NAMES: [&str; 3] =
@@ -214,11 +214,23 @@ pub struct GeneratorArgs {
 impl Kustomization {
     /// Reads and validates a kustomization file's text.
     pub fn parse(path: &Path, text: &str) -> Result<Kustomization> {
-        let docs = parse_stream(text, Schema::Yaml11).map_err(|e| Error::InvalidKustomization {
-            path: path.to_path_buf(),
-            line: Some(e.line),
-            message: e.message,
-        })?;
+        Self::parse_with_limits(path, text, crate::yaml::Limits::DEFAULT)
+    }
+
+    /// [`Kustomization::parse`] with the YAML reader's bounds.
+    pub fn parse_with_limits(
+        path: &Path,
+        text: &str,
+        limits: crate::yaml::Limits,
+    ) -> Result<Kustomization> {
+        let docs =
+            crate::yaml::parse_stream_with_limits(text, Schema::Yaml11, limits).map_err(|e| {
+                Error::InvalidKustomization {
+                    path: path.to_path_buf(),
+                    line: Some(e.line),
+                    message: crate::kustomize::loader::yaml_message(e.message),
+                }
+            })?;
         let invalid = |line: Option<usize>, message: String| Error::InvalidKustomization {
             path: path.to_path_buf(),
             line,

@@ -7,11 +7,12 @@ use serde_json::Value;
 
 use crate::kustomize::kustomization::{Json6902Args, PatchArgs};
 use crate::kustomize::loader::Loader;
+use crate::kustomize::openapi::Schema as OpenApi;
 use crate::kustomize::patch::json6902;
 use crate::kustomize::patch::strategic_merge::{self, MergeOutcome};
 use crate::kustomize::selector::{Matcher, Selector};
 use crate::resource::{ResId, ResMap, Resource};
-use crate::yaml::{Schema, parse_stream};
+use crate::yaml::{Limits, Schema, parse_stream_with_limits};
 
 /// A patch's text parsed one way or the other.
 enum Parsed {
@@ -22,8 +23,9 @@ enum Parsed {
 }
 
 /// Parses strategic-merge patch documents: objects with a kind and (unless a list) a name.
-fn parse_strategic(text: &str) -> Result<Vec<Value>, String> {
-    let docs = parse_stream(text, Schema::KyamlPatch).map_err(|e| e.to_string())?;
+fn parse_strategic(text: &str, limits: Limits) -> Result<Vec<Value>, String> {
+    let docs = parse_stream_with_limits(text, Schema::KyamlPatch, limits)
+        .map_err(|e| crate::kustomize::loader::yaml_message(e.to_string()))?;
     let mut queue: std::collections::VecDeque<Value> = docs.into_iter().map(|d| d.value).collect();
     let mut out = Vec::new();
     while let Some(v) = queue.pop_front() {
@@ -53,14 +55,15 @@ fn parse_strategic(text: &str) -> Result<Vec<Value>, String> {
 }
 
 /// Parses JSON 6902 operations: a JSON array, or YAML (1.1) that converts to one.
-fn parse_json_ops(text: &str) -> Result<Value, String> {
+fn parse_json_ops(text: &str, limits: Limits) -> Result<Value, String> {
     if text.is_empty() {
         return Err("empty json patch operations".into());
     }
     let v: Value = if text.starts_with('[') {
         serde_json::from_str(text).map_err(|e| e.to_string())?
     } else {
-        let docs = parse_stream(text, Schema::Yaml11).map_err(|e| e.to_string())?;
+        let docs = parse_stream_with_limits(text, Schema::Yaml11, limits)
+            .map_err(|e| crate::kustomize::loader::yaml_message(e.to_string()))?;
         docs.into_iter()
             .next()
             .map(|d| d.value)
@@ -72,9 +75,9 @@ fn parse_json_ops(text: &str) -> Result<Value, String> {
     }
 }
 
-fn classify(text: &str, source: &str) -> Result<Parsed, String> {
-    let sm = parse_strategic(text);
-    let json = parse_json_ops(text);
+fn classify(text: &str, source: &str, limits: Limits) -> Result<Parsed, String> {
+    let sm = parse_strategic(text, limits);
+    let json = parse_json_ops(text, limits);
     match (sm, json) {
         (Ok(_), Ok(_)) => Err(format!(
             "illegally qualifies as both an SM and JSON patch: {source}"
@@ -98,6 +101,7 @@ fn apply_sm(
     patch: &Value,
     allow_name: bool,
     allow_kind: bool,
+    schema: Option<&OpenApi>,
 ) -> Result<bool, String> {
     let (name, ns, kind) = (
         res.name().to_string(),
@@ -107,7 +111,11 @@ fn apply_sm(
     if allow_name || allow_kind {
         res.store_previous_id();
     }
-    match strategic_merge::merge(&mut res.obj, patch, None)? {
+    let outcome = match schema {
+        Some(custom) => strategic_merge::merge_with_schema(&mut res.obj, patch, custom)?,
+        None => strategic_merge::merge(&mut res.obj, patch, None)?,
+    };
+    match outcome {
         MergeOutcome::DeleteResource => return Ok(false),
         MergeOutcome::Merged => {}
     }
@@ -154,6 +162,7 @@ fn apply_sm_to(
     patch: &Value,
     allow_name: bool,
     allow_kind: bool,
+    schema: Option<&OpenApi>,
 ) -> Result<(), String> {
     let mut deleted = Vec::new();
     for &i in selected {
@@ -165,7 +174,7 @@ fn apply_sm_to(
                 Value::String(res.api_version().to_string()),
             );
         }
-        if !apply_sm(res, &copy, allow_name, allow_kind)? {
+        if !apply_sm(res, &copy, allow_name, allow_kind, schema)? {
             deleted.push(i);
         }
     }
@@ -240,6 +249,7 @@ pub fn apply_patch(
     ldr: &Loader,
     referrer: &str,
     args: &PatchArgs,
+    schema: Option<&OpenApi>,
 ) -> Result<(), String> {
     let inline = args.patch.trim();
     let (text, source) = match (inline.is_empty(), args.path.is_empty()) {
@@ -265,7 +275,7 @@ pub fn apply_patch(
         .get("allowKindChange")
         .copied()
         .unwrap_or(false);
-    match classify(&text, &source)? {
+    match classify(&text, &source, ldr.limits.yaml())? {
         Parsed::Strategic(patches) => match &args.target {
             Some(target) => {
                 if patches.len() > 1 {
@@ -277,12 +287,12 @@ pub fn apply_patch(
                     return Ok(());
                 };
                 let selected = select(rm, target)?;
-                apply_sm_to(rm, &selected, patch, allow_name, allow_kind)
+                apply_sm_to(rm, &selected, patch, allow_name, allow_kind, schema)
             }
             None => {
                 for patch in &patches {
                     let i = unique_target(rm, &patch_id(patch))?;
-                    if !apply_sm(&mut rm.resources[i], patch, allow_name, allow_kind)? {
+                    if !apply_sm(&mut rm.resources[i], patch, allow_name, allow_kind, schema)? {
                         remove_indices(rm, &[i]);
                     }
                 }
@@ -305,16 +315,18 @@ pub fn apply_strategic_merge_list(
     ldr: &Loader,
     referrer: &str,
     entries: &[String],
+    schema: Option<&OpenApi>,
 ) -> Result<(), String> {
     let mut patches = Vec::new();
     for entry in entries {
-        match parse_strategic(entry) {
+        match parse_strategic(entry, ldr.limits.yaml()) {
             Ok(p) if !p.is_empty() => patches.extend(p),
             _ => {
                 let bytes = ldr.read_file(entry, referrer).map_err(|e| e.to_string())?;
                 let text = String::from_utf8(bytes)
                     .map_err(|_| format!("patch file {entry} is not valid UTF-8"))?;
-                let p = parse_strategic(&text).map_err(|e| format!("patch file {entry}: {e}"))?;
+                let p = parse_strategic(&text, ldr.limits.yaml())
+                    .map_err(|e| format!("patch file {entry}: {e}"))?;
                 patches.extend(p);
             }
         }
@@ -324,7 +336,7 @@ pub fn apply_strategic_merge_list(
     }
     for patch in &patches {
         let i = unique_target(rm, &patch_id(patch))?;
-        apply_sm_to(rm, &[i], patch, false, false)?;
+        apply_sm_to(rm, &[i], patch, false, false, schema)?;
     }
     Ok(())
 }
@@ -358,7 +370,8 @@ pub fn apply_json6902_entry(
             t
         }
     };
-    let ops = parse_json_ops(&text).map_err(|e| format!("decoding {text}: {e}"))?;
+    let ops =
+        parse_json_ops(&text, ldr.limits.yaml()).map_err(|e| format!("decoding {text}: {e}"))?;
     if ops.as_array().is_some_and(Vec::is_empty) {
         return Err(format!(
             "patch appears to be empty; file={}, JsonOp={text}",

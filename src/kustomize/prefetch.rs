@@ -16,9 +16,6 @@ use crate::resource::Resource;
 /// Trees whose resource files are smaller than this in total are parsed by the build alone.
 const MIN_BYTES: u64 = 128 * 1024;
 
-/// Bound on the kustomizations visited (the build itself enforces the real limits).
-const MAX_KUSTOMIZATIONS: usize = 10_000;
-
 struct File {
     path: PathBuf,
     referrer: String,
@@ -33,7 +30,8 @@ fn collect(
     visited: &mut usize,
 ) {
     *visited += 1;
-    if *visited > MAX_KUSTOMIZATIONS {
+    // The build itself enforces the limit (and reports it).
+    if *visited > ldr.limits.max_kustomizations {
         return;
     }
     let referrer = kpath.display().to_string();
@@ -56,7 +54,8 @@ fn collect(
                 let Ok((ckpath, text)) = child.kustomization_file() else {
                     continue;
                 };
-                if let Ok(ck) = Kustomization::parse(&ckpath, &text) {
+                if let Ok(ck) = Kustomization::parse_with_limits(&ckpath, &text, ldr.limits.yaml())
+                {
                     collect(&child, &ckpath, &ck, files, visited);
                 }
             }
@@ -76,7 +75,9 @@ pub fn parse_tree_files(
     let mut seen = std::collections::HashSet::new();
     files.retain(|f| seen.insert(f.path.clone()));
     let total: u64 = files.iter().map(|f| f.size).sum();
-    if files.len() < 2 || total < MIN_BYTES {
+    // Past the byte budget the build reads sequentially, so that the file named in the
+    // `--max-total-bytes` error does not depend on thread timing.
+    if files.len() < 2 || total < MIN_BYTES || total > ldr.bytes_left() {
         return HashMap::new();
     }
     // Alternate files between the two threads, largest first, to balance the bytes.

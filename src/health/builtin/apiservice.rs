@@ -30,7 +30,10 @@ const GO_TYPES_V1: GoTypes = &[
 ];
 
 const GO_TYPES_V1BETA1: GoTypes = &[
-    ("status.conditions[].type", "v1beta1.APIServiceConditionType"),
+    (
+        "status.conditions[].type",
+        "v1beta1.APIServiceConditionType",
+    ),
     ("status.conditions[].status", "v1beta1.ConditionStatus"),
 ];
 

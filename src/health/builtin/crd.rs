@@ -45,7 +45,9 @@ fn script(obj: Lua<'_>) -> Result<HealthStatus, LuaError> {
             return Ok(HealthStatus::degraded(m));
         }
         if kind.is_str("NonStructuralSchema") && status.is_str("True") {
-            let m = c.get("message")?.concat_after("Schema violations found: ")?;
+            let m = c
+                .get("message")?
+                .concat_after("Schema violations found: ")?;
             return Ok(HealthStatus::degraded(m));
         }
         if kind.is_str("Established") {

@@ -63,7 +63,10 @@ fn health(meta: &Meta, spec: &Spec, status: &DaemonSetStatus) -> HealthStatus {
     }
     let desired = status.desired_number_scheduled;
     let updated = status.updated_number_scheduled.unwrap_or(0);
-    let strategy = spec.update_strategy.as_ref().and_then(|s| s.type_.as_deref());
+    let strategy = spec
+        .update_strategy
+        .as_ref()
+        .and_then(|s| s.type_.as_deref());
     if strategy == Some("OnDelete") {
         return HealthStatus::healthy(format!(
             "daemon set {updated} out of {desired} new pods have been updated"

@@ -61,7 +61,10 @@ struct ViewV2 {
 }
 
 const GO_TYPES_V2: GoTypes = &[
-    ("status.conditions[].type", "v2.HorizontalPodAutoscalerConditionType"),
+    (
+        "status.conditions[].type",
+        "v2.HorizontalPodAutoscalerConditionType",
+    ),
     ("status.conditions[].status", "v1.ConditionStatus"),
     ("status.currentMetrics[].type", "v2.MetricSourceType"),
 ];
@@ -90,7 +93,11 @@ fn typed(obj: &Object<'_>) -> Result<HealthStatus, HealthStatus> {
     check_version(obj, "HPA", &["v1", "v2"])?;
     if obj.version == "v1" {
         let view: ViewV1 = convert(obj, "HPA", &[])?;
-        let annotations = view.metadata.unwrap_or_default().annotations.unwrap_or_default();
+        let annotations = view
+            .metadata
+            .unwrap_or_default()
+            .annotations
+            .unwrap_or_default();
         let Some(text) = annotations.get(CONDITIONS_ANNOTATION) else {
             return Ok(waiting());
         };
@@ -129,9 +136,9 @@ fn check(conditions: &[Condition]) -> HealthStatus {
     if let Some(c) = failure {
         return HealthStatus::degraded(c.message.clone());
     }
-    let able = conditions.iter().find(|c| {
-        (c.type_ == "AbleToScale" || c.type_ == "ScalingLimited") && c.status == "True"
-    });
+    let able = conditions
+        .iter()
+        .find(|c| (c.type_ == "AbleToScale" || c.type_ == "ScalingLimited") && c.status == "True");
     match able {
         Some(c) => HealthStatus::healthy(c.message.clone()),
         None => waiting(),
@@ -208,7 +215,10 @@ fn json_kind(v: &Value) -> &'static str {
 /// Go's syntax error for the common cases (empty or truncated input, a stray first
 /// character); other syntax errors keep serde_json's description.
 fn go_json_error(text: &str, e: &serde_json::Error) -> String {
-    let first = text.trim_start_matches([' ', '\t', '\n', '\r']).chars().next();
+    let first = text
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .chars()
+        .next();
     match first {
         None => "unexpected end of JSON input".to_string(),
         Some(c) if !"{[\"-0123456789tfn".contains(c) => {
@@ -232,7 +242,10 @@ mod tests {
         let err = |s: &str| parse_annotation(s).err().unwrap_or_default();
         assert_eq!(err(""), "unexpected end of JSON input");
         assert_eq!(err("[{\"type\":"), "unexpected end of JSON input");
-        assert_eq!(err("oops"), "invalid character 'o' looking for beginning of value");
+        assert_eq!(
+            err("oops"),
+            "invalid character 'o' looking for beginning of value"
+        );
         assert_eq!(
             err("{}"),
             "json: cannot unmarshal object into Go value of type []health.hpaCondition"
@@ -252,7 +265,10 @@ mod tests {
         let c = parse_annotation(r#"[{"TYPE":"AbleToScale","status":"True","Message":"ok"}]"#)
             .unwrap_or_default();
         assert_eq!(c.len(), 1);
-        assert_eq!((c[0].type_.as_str(), c[0].status.as_str()), ("AbleToScale", "True"));
+        assert_eq!(
+            (c[0].type_.as_str(), c[0].status.as_str()),
+            ("AbleToScale", "True")
+        );
         assert_eq!(c[0].message, "ok");
         assert!(parse_annotation("null").is_ok_and(|c| c.is_empty()));
     }

@@ -93,7 +93,7 @@ impl<'a> Lua<'a> {
             Lua::Val(Value::Array(items)) => items
                 .iter()
                 .filter(|v| !v.is_null())
-                .map(|v| Lua::Val(v))
+                .map(Lua::Val)
                 .collect(),
             _ => Vec::new(),
         }

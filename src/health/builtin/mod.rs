@@ -17,13 +17,13 @@
 
 use serde::Deserialize;
 
+use super::Context;
 use super::object::Object;
 use super::status::HealthStatus;
-use super::Context;
 
 mod apiservice;
-mod cronjob;
 mod crd;
+mod cronjob;
 mod daemonset;
 mod deployment;
 mod hpa;
@@ -74,16 +74,41 @@ pub static RULES: &[Rule] = &[
     rule("extensions", "Ingress", GO, ingress::assess),
     rule("batch", "Job", GO, job::assess),
     rule("autoscaling", "HorizontalPodAutoscaler", GO, hpa::assess),
-    rule("apiregistration.k8s.io", "APIService", GO, apiservice::assess),
+    rule(
+        "apiregistration.k8s.io",
+        "APIService",
+        GO,
+        apiservice::assess,
+    ),
     rule("argoproj.io", "Workflow", GO, workflow::assess),
     rule("batch", "CronJob", LUA, cronjob::assess),
     rule("policy", "PodDisruptionBudget", LUA, pdb::assess),
-    rule("apiextensions.k8s.io", "CustomResourceDefinition", LUA, crd::assess),
-    rule(crate::release::GROUP, "RollbackRequest", ROLLPIN, rollback_request::assess),
-    rule(crate::release::GROUP, "RollbackManifest", ROLLPIN, rollback_manifest::assess),
+    rule(
+        "apiextensions.k8s.io",
+        "CustomResourceDefinition",
+        LUA,
+        crd::assess,
+    ),
+    rule(
+        crate::release::GROUP,
+        "RollbackRequest",
+        ROLLPIN,
+        rollback_request::assess,
+    ),
+    rule(
+        crate::release::GROUP,
+        "RollbackManifest",
+        ROLLPIN,
+        rollback_manifest::assess,
+    ),
 ];
 
-const fn rule(group: &'static str, kind: &'static str, source: &'static str, assess: AssessFn) -> Rule {
+const fn rule(
+    group: &'static str,
+    kind: &'static str,
+    source: &'static str,
+    assess: AssessFn,
+) -> Rule {
     Rule {
         group,
         kind,

@@ -34,8 +34,9 @@ fn script(obj: Lua<'_>) -> Result<HealthStatus, LuaError> {
         return Ok(hs);
     }
     for condition in conditions.ipairs()? {
+        let failed = condition.get("status")?.is_str("False");
         let reason = condition.get("reason")?;
-        if condition.get("status")?.is_str("False") && !reason.is_str("InsufficientPods") {
+        if failed && !reason.is_str("InsufficientPods") {
             return Ok(HealthStatus::degraded(reason.concat_after(PREFIX)?));
         }
         hs = HealthStatus::healthy(reason.concat_after(PREFIX)?);

@@ -57,7 +57,11 @@ pub fn assess(obj: &Object<'_>, _: &Context) -> HealthStatus {
 fn typed(obj: &Object<'_>) -> Result<HealthStatus, HealthStatus> {
     check_version(obj, "Pod", &["v1"])?;
     let view: View = convert(obj, "Pod", GO_TYPES)?;
-    let restart_policy = view.spec.unwrap_or_default().restart_policy.unwrap_or_default();
+    let restart_policy = view
+        .spec
+        .unwrap_or_default()
+        .restart_policy
+        .unwrap_or_default();
     Ok(health(&restart_policy, &view.status.unwrap_or_default()))
 }
 
@@ -103,7 +107,10 @@ fn health(restart_policy: &str, status: &PodStatus) -> HealthStatus {
             if !message.is_empty() {
                 return HealthStatus::degraded(message);
             }
-            let init = status.init_container_statuses.as_deref().unwrap_or_default();
+            let init = status
+                .init_container_statuses
+                .as_deref()
+                .unwrap_or_default();
             let first = init
                 .iter()
                 .chain(containers)
@@ -123,7 +130,9 @@ fn health(restart_policy: &str, status: &PodStatus) -> HealthStatus {
                     return HealthStatus::healthy(message);
                 }
                 let restarted = containers.iter().any(|c| {
-                    c.last_state.as_ref().is_some_and(|s| s.terminated.is_some())
+                    c.last_state
+                        .as_ref()
+                        .is_some_and(|s| s.terminated.is_some())
                 });
                 if restarted {
                     return HealthStatus::degraded(message);

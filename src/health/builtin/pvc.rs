@@ -24,7 +24,10 @@ struct View {
 const GO_TYPES: GoTypes = &[
     ("status.phase", "v1.PersistentVolumeClaimPhase"),
     ("status.accessModes[]", "v1.PersistentVolumeAccessMode"),
-    ("status.conditions[].type", "v1.PersistentVolumeClaimConditionType"),
+    (
+        "status.conditions[].type",
+        "v1.PersistentVolumeClaimConditionType",
+    ),
     ("status.conditions[].status", "v1.ConditionStatus"),
 ];
 

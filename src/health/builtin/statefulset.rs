@@ -35,7 +35,10 @@ struct Spec {
 }
 
 const GO_TYPES: GoTypes = &[
-    ("spec.updateStrategy.type", "v1.StatefulSetUpdateStrategyType"),
+    (
+        "spec.updateStrategy.type",
+        "v1.StatefulSetUpdateStrategyType",
+    ),
     ("status.conditions[].type", "v1.StatefulSetConditionType"),
     ("status.conditions[].status", "v1.ConditionStatus"),
 ];
@@ -71,20 +74,19 @@ fn health(meta: &Meta, spec: &Spec, status: &StatefulSetStatus) -> HealthStatus 
     let updated = status.updated_replicas.unwrap_or(0);
     let strategy = spec.update_strategy.as_ref();
     let strategy_type = strategy.and_then(|s| s.type_.as_deref()).unwrap_or("");
-    if strategy_type == "RollingUpdate" {
-        if let Some(rolling) = strategy.and_then(|s| s.rolling_update.as_ref()) {
-            if let (Some(replicas), Some(partition)) = (spec.replicas, rolling.partition) {
-                let want = replicas.wrapping_sub(partition);
-                if updated < want {
-                    return HealthStatus::progressing(format!(
-                        "Waiting for partitioned roll out to finish: {updated} out of {want} new pods have been updated..."
-                    ));
-                }
+    let rolling = strategy.and_then(|s| s.rolling_update.as_ref());
+    if let Some(rolling) = rolling.filter(|_| strategy_type == "RollingUpdate") {
+        if let (Some(replicas), Some(partition)) = (spec.replicas, rolling.partition) {
+            let want = replicas.wrapping_sub(partition);
+            if updated < want {
+                return HealthStatus::progressing(format!(
+                    "Waiting for partitioned roll out to finish: {updated} out of {want} new pods have been updated..."
+                ));
             }
-            return HealthStatus::healthy(format!(
-                "partitioned roll out complete: {updated} new pods have been updated..."
-            ));
         }
+        return HealthStatus::healthy(format!(
+            "partitioned roll out complete: {updated} new pods have been updated..."
+        ));
     }
     if strategy_type == "OnDelete" {
         return HealthStatus::healthy(format!("statefulset has {ready} ready pods"));
