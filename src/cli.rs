@@ -25,6 +25,33 @@ pub enum Command {
     Parameters(ParametersArgs),
     /// Assess live objects' health as Argo CD does and roll it up into the app's health.
     Health(HealthArgs),
+    /// Print argocd-cm's health customizations (rollpin's rules as Argo CD Lua) as a
+    /// ConfigMap patch.
+    #[command(name = "argocd-cm")]
+    ArgocdCm(ArgocdCmArgs),
+}
+
+/// Arguments of `rollpin argocd-cm`.
+#[derive(Debug, clap::Args)]
+pub struct ArgocdCmArgs {
+    /// A health rules file (YAML); repeatable, earlier files win. See the README.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// An API group whose custom resources get the generic conditions (a
+    /// `<group>/*` wildcard); repeatable. Kubernetes' groups and groups Argo CD already
+    /// checks are refused.
+    #[arg(long = "generic-group", value_name = "GROUP")]
+    pub generic_groups: Vec<String>,
+}
+
+impl ArgocdCmArgs {
+    /// Validates the flags.
+    pub fn config(&self) -> crate::argocd::cm::CmConfig {
+        crate::argocd::cm::CmConfig {
+            rules: self.rules.clone(),
+            generic_groups: self.generic_groups.clone(),
+        }
+    }
 }
 
 /// `--output` values of `rollpin health`.
@@ -149,8 +176,8 @@ pub struct RenderArgs {
     #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT.max_depth as u64,
           value_parser = clap::value_parser!(u64).range(1..=Limits::MAX_DEPTH_CEILING as u64))]
     pub max_depth: u64,
-    /// Most YAML nodes one file may produce, each alias expansion counted (stops
-    /// "billion laughs").
+    /// Most YAML nodes the build's resource files may produce together, each alias
+    /// expansion counted (stops "billion laughs"); bounds any other single file too.
     #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT.max_yaml_nodes as u64,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_yaml_nodes: u64,

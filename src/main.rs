@@ -24,6 +24,18 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Health(args) => health(&args),
+        Command::ArgocdCm(args) => match rollpin::argocd::cm::run(&args.config()) {
+            Ok(yaml) => {
+                let mut out = std::io::stdout().lock();
+                match out.write_all(yaml.as_bytes()).and_then(|_| out.flush()) {
+                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                        fail(format!("writing stdout: {e}"))
+                    }
+                    _ => ExitCode::SUCCESS,
+                }
+            }
+            Err(e) => fail(error_chain(&e)),
+        },
         Command::Parameters(args) => {
             let dir = args.dir.unwrap_or_else(|| ".".into());
             let json = rollpin::argocd::parameters::announcement_json(&dir);

@@ -4,12 +4,13 @@
 //! of apimachinery's `DefaultUnstructuredConverter` (`runtime/converter.go`) where rollpin
 //! can tell them apart.
 //!
-//! Scope, deliberately: Argo CD converts the whole object; rollpin converts `metadata.name`
-//! and `metadata.generation`, the spec fields a rule reads and the whole `status`. Converting
-//! whole objects costs 2–3 µs each (a pod template is large), converting these parts a
-//! fraction of that, and objects read from a cluster always convert (the API server made
-//! them from typed objects). A type error elsewhere in a hand-written object — a container
-//! port written as a string, say — is therefore not reported by rollpin.
+//! Scope, deliberately: Argo CD converts the whole object; rollpin converts the fields the
+//! rule reads ([`super::prune`]; each rule lists them in its `KEEP` tree). Converting whole
+//! objects costs 2–3 µs each (a pod template is large, and every condition carries
+//! timestamps), the read fields a fraction of that; and objects read from a cluster always
+//! convert (the API server made them from typed objects). A type error in a field the rule
+//! does not read — a container port written as a string, say — is therefore not reported
+//! by rollpin, where Argo CD would say Unknown.
 //!
 //! Go's reasons, by case (`fromUnstructured` and friends):
 //! - a string, bool, list or map where a number or bool belongs: `unrecognized type: int32`;
@@ -29,6 +30,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::object::Object;
+use super::prune::{Keep, Pruned};
 use super::status::HealthStatus;
 
 /// Go type names of the named string types among the fields a rule converts, keyed by the
@@ -36,15 +38,22 @@ use super::status::HealthStatus;
 /// listed are plain `string`.
 pub type GoTypes = &'static [(&'static str, &'static str)];
 
-/// Deserializes `obj.value` into `T` (a view of the object made of k8s-openapi types), or
-/// returns Argo CD's Unknown status for an object that does not convert. `what` is the
-/// word Argo CD uses in the message (`Deployment`, `HPA`).
+/// Deserializes the fields of `obj.value` that `keep` lists into `T` (a view of the object
+/// made of k8s-openapi types), or returns Argo CD's Unknown status for an object that does
+/// not convert. `what` is the word Argo CD uses in the message (`Deployment`, `HPA`).
 pub fn convert<T: DeserializeOwned>(
     obj: &Object<'_>,
     what: &str,
     go_types: GoTypes,
+    keep: &'static Keep,
 ) -> Result<T, HealthStatus> {
-    serde_path_to_error::deserialize::<_, T>(obj.value).map_err(|e| {
+    // The fast path: plain serde. Only a failure is deserialized again with path tracking
+    // (which costs several times more) to find the field Go's message is about.
+    let view = Pruned::new(obj.value, keep);
+    if let Ok(t) = T::deserialize(view) {
+        return Ok(t);
+    }
+    serde_path_to_error::deserialize::<_, T>(view).map_err(|e| {
         let reason = go_reason(obj.value, &e, go_types);
         HealthStatus::unknown(format!(
             "failed to convert unstructured {what} to typed: {reason}"
@@ -205,7 +214,7 @@ mod tests {
 
     fn reason(v: Value) -> String {
         let obj = Object::new(&v);
-        match convert::<View>(&obj, "Deployment", TYPES) {
+        match convert::<View>(&obj, "Deployment", TYPES, &Keep::All) {
             Ok(_) => "converted".into(),
             Err(h) => h.message,
         }

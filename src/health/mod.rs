@@ -25,6 +25,7 @@ pub mod generic;
 pub mod go;
 pub mod input;
 pub mod object;
+pub mod prune;
 pub mod report;
 pub mod rollup;
 pub mod rules;

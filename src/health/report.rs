@@ -4,11 +4,11 @@
 
 use serde::Serialize;
 
-use super::Assessor;
 use super::input::InputObject;
 use super::object::Object;
 use super::rollup::{self, NotCounted, RollUp};
 use super::status::{HealthStatus, HealthStatusCode};
+use super::{Assessor, Decider};
 
 /// One assessed object.
 #[derive(Debug, Clone, Serialize)]
@@ -26,6 +26,10 @@ pub struct Row {
     pub name: String,
     /// Its health (`null` when nothing assesses its kind).
     pub health: Option<HealthStatus>,
+    /// What decided it: `deletion`, a rule's origin, Argo CD's check or Lua, or `generic
+    /// conditions (kstatus)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assessed_by: Option<String>,
     /// Why it does not count towards the app's health, if it does not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_counted: Option<NotCounted>,
@@ -46,7 +50,10 @@ pub fn assess_all(assessor: &Assessor, objects: &[InputObject]) -> Report {
         .iter()
         .map(|o| {
             let obj = Object::new(&o.value);
-            let health = assessor.assess_object(&obj).map(|(h, _)| h);
+            let (health, assessed_by) = match assessor.assess_object(&obj) {
+                Some((h, by)) => (Some(h), Some(describe(&by))),
+                None => (None, None),
+            };
             let not_counted = rollup::not_counted(&obj, health.as_ref());
             Row {
                 group: obj.group.to_string(),
@@ -57,12 +64,24 @@ pub fn assess_all(assessor: &Assessor, objects: &[InputObject]) -> Report {
                 namespace: obj.namespace().to_string(),
                 name: obj.name().to_string(),
                 health,
+                assessed_by,
                 not_counted,
             }
         })
         .collect();
     let roll_up = rollup::roll_up(rows.iter().map(|r| (r.health.as_ref(), r.not_counted)));
     Report { rows, roll_up }
+}
+
+/// How the report names the tier that decided.
+fn describe(by: &Decider) -> String {
+    match by {
+        Decider::PendingDeletion => "deletion".to_string(),
+        Decider::UserRule(origin) => format!("rule {origin}"),
+        Decider::Builtin(source) => (*source).to_string(),
+        Decider::BuiltinRule(origin) => format!("rollpin built-in rule {origin}"),
+        Decider::Generic => "generic conditions (kstatus)".to_string(),
+    }
 }
 
 /// How a cell reads in the table: one line, no trailing spaces, `-` when empty.
@@ -98,7 +117,7 @@ impl Report {
         for r in &self.rows {
             let (status, message) = match &r.health {
                 Some(h) => (h.status.to_string(), h.message.clone()),
-                None => (String::new(), String::new()),
+                None => (String::new(), "(no health check)".to_string()),
             };
             let message = match r.not_counted {
                 Some(NotCounted::NoHealthCheck) | None => message,

@@ -70,6 +70,8 @@ struct Ctx {
     visited: usize,
     /// Documents read from resource files so far.
     documents: usize,
+    /// YAML nodes of the resources read from files so far.
+    nodes: usize,
 }
 
 const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
@@ -123,6 +125,7 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &Options) -> Result<Output> 
         origin: build_metadata(&kpath, &k)?.then(String::new),
         visited: 0,
         documents: 0,
+        nodes: 0,
     };
     set_schema(&mut ctx, &ldr, &kpath, &k)?;
     let mut acc = Acc::default();
@@ -353,8 +356,23 @@ fn accumulate_target(
             Entry::File(path) => {
                 let mut resources = match ctx.prefetched.remove(&path) {
                     Some(r) => r?,
-                    None => read_resources(ldr, &path, &referrer)?,
+                    None => {
+                        let left = ldr.limits.max_yaml_nodes.saturating_sub(ctx.nodes);
+                        read_resources_within(ldr, &path, &referrer, left)?
+                    }
                 };
+                ctx.nodes += resources.iter().map(|r| count_nodes(&r.obj)).sum::<usize>();
+                if ctx.nodes > ldr.limits.max_yaml_nodes {
+                    return Err(Error::Limit {
+                        path: path.clone(),
+                        what: format!(
+                            "reading this file brings the build to {} YAML nodes",
+                            ctx.nodes
+                        ),
+                        limit: ldr.limits.max_yaml_nodes as u64,
+                        flag: "--max-yaml-nodes",
+                    });
+                }
                 ctx.documents += resources.len();
                 if ctx.documents > ldr.limits.max_documents {
                     return Err(Error::Limit {
@@ -674,16 +692,37 @@ fn has_null_in_list(v: &Value) -> bool {
     }
 }
 
+/// Nodes of a value (scalars, sequences and mappings), as the YAML reader counts them.
+pub(crate) fn count_nodes(v: &Value) -> usize {
+    1 + match v {
+        Value::Array(a) => a.iter().map(count_nodes).sum(),
+        Value::Object(m) => m.values().map(|v| 1 + count_nodes(v)).sum(),
+        _ => 0,
+    }
+}
+
 /// Reads the objects of a resource file, flattening `*List` kinds as kustomize does.
 pub(crate) fn read_resources(ldr: &Loader, path: &Path, referrer: &str) -> Result<Vec<Resource>> {
+    read_resources_within(ldr, path, referrer, ldr.limits.max_yaml_nodes)
+}
+
+/// [`read_resources`] with at most `max_nodes` YAML nodes.
+fn read_resources_within(
+    ldr: &Loader,
+    path: &Path,
+    referrer: &str,
+    max_nodes: usize,
+) -> Result<Vec<Resource>> {
     let text = ldr.read_text_at(path, referrer)?;
+    let limits = crate::yaml::Limits {
+        max_nodes,
+        ..ldr.limits.yaml()
+    };
     let docs =
-        parse_stream_with_limits(&text, YamlSchema::Kyaml, ldr.limits.yaml()).map_err(|e| {
-            Error::Yaml {
-                path: path.to_path_buf(),
-                line: e.line,
-                message: yaml_message(e.message),
-            }
+        parse_stream_with_limits(&text, YamlSchema::Kyaml, limits).map_err(|e| Error::Yaml {
+            path: path.to_path_buf(),
+            line: e.line,
+            message: yaml_message(e.message),
         })?;
     if docs.len() > ldr.limits.max_documents_per_file {
         return Err(Error::Limit {

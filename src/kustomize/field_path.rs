@@ -159,7 +159,8 @@ pub fn tag_of(v: &Value) -> &'static str {
 
 /// What a node tagged `tag` (`""`: untagged, as kustomize's freshly created nodes are)
 /// holding `text` decodes to, exactly as kustomize decodes it on output, including its
-/// error (`cannot decode !!str `abc` as a !!int`).
+/// error (`cannot decode !!str value as a !!int`; unlike go-yaml, without the text, which
+/// may be a Secret's value).
 pub fn resolve_tagged(tag: &str, text: &str) -> Result<Value, String> {
     if tag == "!!str" {
         return Ok(Value::String(text.to_string()));
@@ -182,7 +183,7 @@ fn decode_tagged(tag: &str, text: &str) -> Result<Value, String> {
     let mut docs = parse_stream(&doc, Schema::Kyaml).map_err(|e| e.message)?;
     match docs.pop().map(|d| d.value) {
         Some(Value::Object(mut m)) => Ok(m.remove("v").unwrap_or(Value::Null)),
-        _ => Err(format!("cannot decode `{text}` as a {tag}")),
+        _ => Err(format!("cannot decode value as a {tag}")),
     }
 }
 
@@ -618,7 +619,7 @@ mod tests {
         assert_eq!(resolve_tagged("!!str", "5"), Ok(json!("5")));
         assert_eq!(
             resolve_tagged("!!int", "db"),
-            Err("map[string]interface {}(nil): yaml: cannot decode !!str `db` as a !!int".into())
+            Err("map[string]interface {}(nil): yaml: cannot decode !!str value as a !!int".into())
         );
     }
 }

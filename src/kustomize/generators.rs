@@ -138,7 +138,7 @@ fn generate(
         "replace" => Behavior::Replace,
         _ => Behavior::Create,
     };
-    let pairs = match load_pairs(ldr, args, referrer)? {
+    let pairs = match load_pairs(ldr, args, referrer, is_secret)? {
         Ok(p) => p,
         Err(e) => return Ok(Err(e)),
     };

@@ -247,7 +247,10 @@ impl Kustomization {
         let k: Kustomization = serde_path_to_error::deserialize(&value).map_err(|e| {
             let field = e.path().to_string();
             let top = field.split(['.', '[']).next().unwrap_or("").to_string();
-            let inner = e.into_inner().to_string();
+            let mut inner = e.into_inner().to_string();
+            if top.eq_ignore_ascii_case("secretGenerator") {
+                inner = hide_value(&inner);
+            }
             let message = if let Some(name) = unknown_field_name(&inner) {
                 let at = if field == "." {
                     String::new()
@@ -445,4 +448,17 @@ pub fn top_level_key_line(text: &str, key: &str) -> Option<usize> {
             })
         })
         .map(|i| i + 1)
+}
+
+/// serde's "invalid type: string \"…\", expected …" with the value replaced: under
+/// `secretGenerator` the value may be a secret.
+fn hide_value(message: &str) -> String {
+    for lead in ["invalid type: ", "invalid value: ", "invalid length "] {
+        if let Some(rest) = message.strip_prefix(lead) {
+            let expected = rest.find(", expected").map(|i| &rest[i..]).unwrap_or("");
+            let what = rest.split([' ', ',']).next().unwrap_or("value");
+            return format!("{lead}{what} (value not shown){expected}");
+        }
+    }
+    message.to_string()
 }

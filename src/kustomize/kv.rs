@@ -19,6 +19,7 @@ pub fn load_pairs(
     ldr: &Loader,
     args: &GeneratorArgs,
     referrer: &str,
+    secret: bool,
 ) -> Result<Result<Vec<Pair>, String>> {
     let mut pairs = Vec::new();
     let mut envs = args.envs.clone();
@@ -27,16 +28,22 @@ pub fn load_pairs(
     }
     for env in &envs {
         let bytes = ldr.read_file(env, referrer)?;
-        match env_pairs(&bytes) {
+        match env_pairs(&bytes, secret) {
             Ok(p) => pairs.extend(p),
             Err(e) => return Ok(Err(format!("env file '{env}': {e}"))),
         }
     }
-    for lit in &args.literals {
+    for (i, lit) in args.literals.iter().enumerate() {
         let Some((k, v)) = lit.split_once('=') else {
-            return Ok(Err(format!(
-                "invalid literal source {lit}, expected key=value"
-            )));
+            // A secretGenerator literal without `=` may be a bare secret: never echo it.
+            return Ok(Err(if secret {
+                format!(
+                    "invalid literal source #{} (text not shown), expected key=value",
+                    i + 1
+                )
+            } else {
+                format!("invalid literal source {lit}, expected key=value")
+            }));
         };
         pairs.push(Pair {
             key: k.to_string(),
@@ -99,7 +106,7 @@ fn is_env_var_name(k: &str) -> bool {
 
 /// Pairs of an env file. A key without `=` gets an empty value: kustomize would read the
 /// build machine's environment there, which a hermetic render never does.
-fn env_pairs(bytes: &[u8]) -> Result<Vec<Pair>, String> {
+fn env_pairs(bytes: &[u8], secret: bool) -> Result<Vec<Pair>, String> {
     let mut out = Vec::new();
     for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -114,6 +121,13 @@ fn env_pairs(bytes: &[u8]) -> Result<Vec<Pair>, String> {
             continue;
         }
         let (key, value) = line.split_once('=').unwrap_or((line, ""));
+        if !is_env_var_name(key) && secret && !line.contains('=') {
+            // The whole line would be the "key": in a secret's env file it may be a value.
+            return Err(format!(
+                "line {}: not a KEY=VALUE line nor a valid environment variable name (text not shown)",
+                i + 1
+            ));
+        }
         if !is_env_var_name(key) {
             return Err(format!(
                 "line {}: \"{key}\" is not a valid environment variable name (must match [-._a-zA-Z][-._a-zA-Z0-9]*)",
@@ -145,7 +159,7 @@ mod tests {
 
     #[test]
     fn env_file_rules() {
-        let p = env_pairs(b"\xef\xbb\xbfA=1\n  # c\n\nB= x \nC\r\n").unwrap();
+        let p = env_pairs(b"\xef\xbb\xbfA=1\n  # c\n\nB= x \nC\r\n", false).unwrap();
         let got: Vec<(String, String)> = p
             .into_iter()
             .map(|p| (p.key, String::from_utf8(p.value).unwrap()))

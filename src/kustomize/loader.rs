@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::kustomize::error::{Error, Result};
@@ -33,7 +33,9 @@ pub struct Limits {
     pub max_resources: usize,
     /// Deepest nesting of YAML collections, aliases included (`--max-depth`).
     pub max_depth: usize,
-    /// YAML nodes one file may produce, every alias expansion counted (`--max-yaml-nodes`).
+    /// YAML nodes the build's resource files may produce together, every alias expansion
+    /// counted; any other single file (kustomization, patch, configuration) is bounded by
+    /// it too (`--max-yaml-nodes`).
     pub max_yaml_nodes: usize,
     /// Kustomizations and components the build visits, each visit counted
     /// (`--max-kustomizations`).
@@ -76,8 +78,10 @@ impl Default for Limits {
 pub fn yaml_message(message: String) -> String {
     if message.contains("max depth") {
         format!("{message} (limit: --max-depth)")
+    } else if message.contains("recursion limit exceeded") {
+        format!("{message}: nesting is too deep for the YAML parser")
     } else if message.contains("excessive aliasing") || message.contains("nodes (after alias") {
-        format!("{message} (limit: --max-yaml-nodes)")
+        format!("{message} (limit: --max-yaml-nodes, for the whole build)")
     } else {
         message
     }
@@ -88,6 +92,8 @@ pub fn yaml_message(message: String) -> String {
 #[derive(Debug, Default)]
 struct Usage {
     bytes: AtomicU64,
+    /// YAML nodes of the resource files parsed ahead of the build.
+    prefetched_nodes: AtomicUsize,
     /// Files already counted (a file read twice counts once).
     counted: Mutex<HashSet<PathBuf>>,
 }
@@ -180,7 +186,23 @@ impl<'a> Loader<'a> {
         match found.as_slice() {
             [] => Err(Error::NoKustomization(self.root.clone())),
             [one] => {
-                let text = self.read_text_at(one, &one.display().to_string())?;
+                // A kustomization file that is a symlink must stay inside its directory
+                // (or the repository, when its root is known).
+                let referrer = one.display().to_string();
+                let real = self.fs.real_path(one).map_err(|e| Error::Read {
+                    path: one.clone(),
+                    message: e.to_string(),
+                })?;
+                let inside = real.starts_with(&self.root)
+                    || self.repo_root.as_ref().is_some_and(|r| real.starts_with(r));
+                if !inside {
+                    return Err(Error::OutsideRoot {
+                        referrer,
+                        path: real,
+                        root: self.repo_root.clone().unwrap_or_else(|| self.root.clone()),
+                    });
+                }
+                let text = self.read_text_at(&real, &referrer)?;
                 Ok((one.clone(), text))
             }
             many => Err(Error::MultipleKustomizations {
@@ -341,6 +363,23 @@ impl<'a> Loader<'a> {
         }
         self.count_bytes(real, len)?;
         Ok(bytes)
+    }
+
+    /// Counts the nodes of a resource file parsed ahead of the build; false once the
+    /// parsing threads have used up `--max-yaml-nodes` (they stop: the build then reads
+    /// the rest itself, in order, and reports the limit deterministically).
+    pub fn note_prefetched_nodes(&self, nodes: usize) -> bool {
+        let total = self
+            .usage
+            .prefetched_nodes
+            .fetch_add(nodes, Ordering::Relaxed)
+            + nodes;
+        total <= self.limits.max_yaml_nodes
+    }
+
+    /// True while the parsing threads are within `--max-yaml-nodes`.
+    pub fn prefetch_within_nodes(&self) -> bool {
+        self.usage.prefetched_nodes.load(Ordering::Relaxed) <= self.limits.max_yaml_nodes
     }
 
     /// Bytes left of `--max-total-bytes`.

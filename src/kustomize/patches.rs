@@ -54,6 +54,15 @@ fn parse_strategic(text: &str, limits: Limits) -> Result<Vec<Value>, String> {
     Ok(out)
 }
 
+/// Names a JSON 6902 patch in messages without its text (it may hold a Secret's value).
+fn describe_patch(path: &str) -> String {
+    if path.is_empty() {
+        "the inline patch".into()
+    } else {
+        format!("patch file '{path}'")
+    }
+}
+
 /// Parses JSON 6902 operations: a JSON array, or YAML (1.1) that converts to one.
 fn parse_json_ops(text: &str, limits: Limits) -> Result<Value, String> {
     if text.is_empty() {
@@ -255,7 +264,12 @@ pub fn apply_patch(
     let (text, source) = match (inline.is_empty(), args.path.is_empty()) {
         (true, true) => return Err("must specify one of patch and path".into()),
         (false, false) => return Err("patch and path can't be set at the same time".into()),
-        (false, true) => (inline.to_string(), format!("[patch: {inline:?}]")),
+        // kustomize quotes the whole inline patch in its messages; rollpin does not, as
+        // it may carry a Secret's values.
+        (false, true) => (
+            inline.to_string(),
+            format!("[patch: inline, {} lines]", inline.lines().count()),
+        ),
         (true, false) => {
             let bytes = ldr.read_file(&args.path, referrer).map_err(|e| {
                 format!("failed to get the patch file from path({}): {e}", args.path)
@@ -290,6 +304,10 @@ pub fn apply_patch(
                 apply_sm_to(rm, &selected, patch, allow_name, allow_kind, schema)
             }
             None => {
+                // kustomize takes a patch with no objects (an empty file) for JSON 6902.
+                if patches.is_empty() {
+                    return Err(format!("must specify a target for JSON patch {source}"));
+                }
                 for patch in &patches {
                     let i = unique_target(rm, &patch_id(patch))?;
                     if !apply_sm(&mut rm.resources[i], patch, allow_name, allow_kind, schema)? {
@@ -370,8 +388,8 @@ pub fn apply_json6902_entry(
             t
         }
     };
-    let ops =
-        parse_json_ops(&text, ldr.limits.yaml()).map_err(|e| format!("decoding {text}: {e}"))?;
+    let ops = parse_json_ops(&text, ldr.limits.yaml())
+        .map_err(|e| format!("decoding {}: {e}", describe_patch(&args.path)))?;
     if ops.as_array().is_some_and(Vec::is_empty) {
         return Err(format!(
             "patch appears to be empty; file={}, JsonOp={text}",

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::kustomize::build::read_resources;
+use crate::kustomize::build::{count_nodes, read_resources};
 use crate::kustomize::error::Result;
 use crate::kustomize::kustomization::Kustomization;
 use crate::kustomize::loader::{Entry, Loader};
@@ -92,10 +92,23 @@ pub fn parse_tree_files(
             b.push(f);
         }
     }
+    // Past `--max-yaml-nodes` the threads stop; errors are left to the build, which
+    // reports them in order.
     let parse = |part: &[&File]| -> Vec<(PathBuf, Result<Vec<Resource>>)> {
-        part.iter()
-            .map(|f| (f.path.clone(), read_resources(ldr, &f.path, &f.referrer)))
-            .collect()
+        let mut out = Vec::new();
+        for f in part {
+            if !ldr.prefetch_within_nodes() {
+                break;
+            }
+            let Ok(resources) = read_resources(ldr, &f.path, &f.referrer) else {
+                continue;
+            };
+            let nodes = resources.iter().map(|r| count_nodes(&r.obj)).sum();
+            if ldr.note_prefetched_nodes(nodes) {
+                out.push((f.path.clone(), Ok(resources)));
+            }
+        }
+        out
     };
     let (first, second) = std::thread::scope(|s| {
         let h = s.spawn(|| parse(&b));

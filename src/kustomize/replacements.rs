@@ -437,9 +437,11 @@ fn source_value(rm: &ResMap, src: &SourceSelector) -> Result<SourceValue, String
                 .ok()
                 .and_then(|i| parts.get(i))
                 .ok_or_else(|| {
+                    // kustomize prints the value here; it may be a Secret's.
                     format!(
-                        "options.index {} is out of bounds for value {text}",
-                        o.index
+                        "options.index {} is out of bounds for the source value ({} parts; value not shown)",
+                        o.index,
+                        parts.len()
                     )
                 })?;
             Ok(SourceValue {

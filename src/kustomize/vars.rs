@@ -364,8 +364,7 @@ impl Substituter<'_> {
                     "map[string]interface {}"
                 };
                 self.warnings.push(format!(
-                    "MakePrimitiveReplacer: bad replacement type={ty} val={}",
-                    go_v(v)
+                    "MakePrimitiveReplacer: bad replacement type={ty} val=(not shown: it may be a Secret's data)"
                 ));
                 Mapped::Unchanged(format!("$({name})"))
             }

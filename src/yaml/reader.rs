@@ -183,7 +183,9 @@ fn split_documents(s: &str) -> Result<Vec<Piece<'_>>, YamlError> {
             return Err(YamlError {
                 line: line + 2,
                 column: 1,
-                message: format!("invalid document separator: {}", s[start..end].trim()),
+                // The rest of the line is not echoed: it may hold a secret value.
+                message: "invalid document separator: only a comment may follow `---` on its line"
+                    .into(),
             });
         }
         // The newline before the separator stays with the piece, as kyaml appends one.

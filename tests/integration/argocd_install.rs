@@ -1,4 +1,5 @@
-//! `argocd-cm-patch/`: its checked-in copy of plugin.yaml is current, and building it over
+//! `argocd-cm-patch/`: its checked-in copies of plugin.yaml and of the generated argocd-cm
+//! health customizations are current, and building it over
 //! a stand-in of Argo CD's stock install adds the sidecar, its mounts and the plugin
 //! configuration (the byte-for-byte comparison with kubectl is the fixture
 //! `fixtures/kustomize/argocd-cm-patch-over-stock`).
@@ -91,4 +92,52 @@ fn install_adds_sidecar_mounts_and_plugin_config() {
         volumes.iter().any(|v| v["name"] == "var-files"),
         "stock volumes kept"
     );
+}
+
+#[test]
+fn argocd_cm_health_patch_is_current() {
+    let root = manifest_dir();
+    let path = root.join("argocd-cm-patch/rollpin/argocd-cm-health.yaml");
+    let checked_in = std::fs::read_to_string(&path).expect("argocd-cm-health.yaml");
+    let fresh =
+        rollpin::argocd::cm::run(&rollpin::argocd::cm::CmConfig::default()).expect("generates");
+    assert!(
+        checked_in == fresh,
+        "argocd-cm-patch/rollpin/argocd-cm-health.yaml is stale: \
+         cargo run -- argocd-cm > argocd-cm-patch/rollpin/argocd-cm-health.yaml"
+    );
+}
+
+#[test]
+fn install_adds_argocd_cm_health_keys() {
+    let root = manifest_dir();
+    let dir = root.join("fixtures/kustomize/argocd-cm-patch-over-stock/app");
+    let (yaml, _) = render(&DiskFs, &dir, false).expect("renders");
+    let objs: Vec<Value> = parse_stream(&yaml, Schema::Kyaml)
+        .expect("parses")
+        .into_iter()
+        .map(|d| d.value)
+        .collect();
+    let cm = objs
+        .iter()
+        .find(|o| o["kind"] == "ConfigMap" && o["metadata"]["name"] == "argocd-cm")
+        .expect("argocd-cm");
+    let data = cm["data"].as_object().expect("data");
+    for key in [
+        "resource.customizations.health.rollpin.dev_RollbackRequest",
+        "resource.customizations.useOpenLibs.rollpin.dev_RollbackRequest",
+        "resource.customizations.health.rollpin.dev_RollbackManifest",
+        "resource.customizations.health.cert-manager.io_Certificate",
+        "resource.customizations.health.external-secrets.io_ExternalSecret",
+    ] {
+        assert!(data.contains_key(key), "argocd-cm lacks {key}");
+    }
+    assert!(
+        !data.contains_key("resource.customizations"),
+        "no wildcard entry in the default configuration"
+    );
+    let lua = data["resource.customizations.health.rollpin.dev_RollbackManifest"]
+        .as_str()
+        .unwrap_or("");
+    assert!(lua.contains("return hs"), "a health script");
 }

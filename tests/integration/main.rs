@@ -5,4 +5,7 @@ mod cli;
 mod cmp;
 mod corpus;
 mod fixtures;
+mod hostile;
+mod path_safety;
+mod properties;
 mod util;

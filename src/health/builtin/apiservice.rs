@@ -17,12 +17,27 @@ use super::check_version;
 use crate::health::Context;
 use crate::health::convert::{GoTypes, convert};
 use crate::health::object::Object;
+use crate::health::prune::Keep;
 use crate::health::status::HealthStatus;
 
 #[derive(Deserialize)]
 struct View {
     status: Option<APIServiceStatus>,
 }
+
+/// The fields the check reads.
+static KEEP: Keep = Keep::Fields(&[(
+    "status",
+    Keep::Fields(&[(
+        "conditions",
+        Keep::Fields(&[
+            ("type", Keep::All),
+            ("status", Keep::All),
+            ("reason", Keep::All),
+            ("message", Keep::All),
+        ]),
+    )]),
+)]);
 
 const GO_TYPES_V1: GoTypes = &[
     ("status.conditions[].type", "v1.APIServiceConditionType"),
@@ -51,7 +66,7 @@ fn typed(obj: &Object<'_>) -> Result<HealthStatus, HealthStatus> {
     } else {
         GO_TYPES_V1BETA1
     };
-    let view: View = convert(obj, "APIService", go_types)?;
+    let view: View = convert(obj, "APIService", go_types, &KEEP)?;
     let status = view.status.unwrap_or_default();
     let available = status
         .conditions

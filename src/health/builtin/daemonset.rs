@@ -13,11 +13,12 @@
 use k8s_openapi::api::apps::v1::{DaemonSetStatus, DaemonSetUpdateStrategy};
 use serde::Deserialize;
 
-use super::{Meta, check_version};
+use super::{META, Meta, check_version};
 use crate::health::Context;
 use crate::health::convert::{GoTypes, convert};
 use crate::health::go;
 use crate::health::object::Object;
+use crate::health::prune::Keep;
 use crate::health::status::HealthStatus;
 
 #[derive(Deserialize)]
@@ -32,6 +33,24 @@ struct View {
 struct Spec {
     update_strategy: Option<DaemonSetUpdateStrategy>,
 }
+
+/// The fields the check reads.
+static KEEP: Keep = Keep::Fields(&[
+    ("metadata", META),
+    (
+        "spec",
+        Keep::Fields(&[("updateStrategy", Keep::Fields(&[("type", Keep::All)]))]),
+    ),
+    (
+        "status",
+        Keep::Fields(&[
+            ("observedGeneration", Keep::All),
+            ("desiredNumberScheduled", Keep::All),
+            ("updatedNumberScheduled", Keep::All),
+            ("numberAvailable", Keep::All),
+        ]),
+    ),
+]);
 
 const GO_TYPES: GoTypes = &[
     ("spec.updateStrategy.type", "v1.DaemonSetUpdateStrategyType"),
@@ -48,7 +67,7 @@ pub fn assess(obj: &Object<'_>, _: &Context) -> HealthStatus {
 
 fn typed(obj: &Object<'_>) -> Result<HealthStatus, HealthStatus> {
     check_version(obj, "DaemonSet", &["v1"])?;
-    let view: View = convert(obj, "DaemonSet", GO_TYPES)?;
+    let view: View = convert(obj, "DaemonSet", GO_TYPES, &KEEP)?;
     let meta = view.metadata.unwrap_or_default();
     let spec = view.spec.unwrap_or_default();
     let status = view.status.unwrap_or_default();

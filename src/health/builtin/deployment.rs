@@ -15,11 +15,12 @@
 use k8s_openapi::api::apps::v1::DeploymentStatus;
 use serde::Deserialize;
 
-use super::{Meta, check_version};
+use super::{META, Meta, check_version};
 use crate::health::Context;
 use crate::health::convert::{GoTypes, convert};
 use crate::health::go;
 use crate::health::object::Object;
+use crate::health::prune::Keep;
 use crate::health::status::HealthStatus;
 
 #[derive(Deserialize)]
@@ -35,6 +36,28 @@ struct Spec {
     paused: Option<bool>,
 }
 
+/// The fields the check reads.
+static KEEP: Keep = Keep::Fields(&[
+    ("metadata", META),
+    (
+        "spec",
+        Keep::Fields(&[("replicas", Keep::All), ("paused", Keep::All)]),
+    ),
+    (
+        "status",
+        Keep::Fields(&[
+            ("observedGeneration", Keep::All),
+            ("replicas", Keep::All),
+            ("updatedReplicas", Keep::All),
+            ("availableReplicas", Keep::All),
+            (
+                "conditions",
+                Keep::Fields(&[("type", Keep::All), ("reason", Keep::All)]),
+            ),
+        ]),
+    ),
+]);
+
 const GO_TYPES: GoTypes = &[
     ("status.conditions[].type", "v1.DeploymentConditionType"),
     ("status.conditions[].status", "v1.ConditionStatus"),
@@ -49,7 +72,7 @@ pub fn assess(obj: &Object<'_>, _: &Context) -> HealthStatus {
 
 fn typed(obj: &Object<'_>) -> Result<HealthStatus, HealthStatus> {
     check_version(obj, "Deployment", &["v1"])?;
-    let view: View = convert(obj, "Deployment", GO_TYPES)?;
+    let view: View = convert(obj, "Deployment", GO_TYPES, &KEEP)?;
     let meta = view.metadata.unwrap_or_default();
     let spec = view.spec.unwrap_or_default();
     let status = view.status.unwrap_or_default();

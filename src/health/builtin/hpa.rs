@@ -19,7 +19,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::autoscaling::{v1, v2};
+use k8s_openapi::api::autoscaling::v2;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -27,6 +27,7 @@ use super::check_version;
 use crate::health::Context;
 use crate::health::convert::{GoTypes, convert};
 use crate::health::object::Object;
+use crate::health::prune::Keep;
 use crate::health::status::HealthStatus;
 
 /// The annotation `autoscaling/v1` HPAs keep their conditions in.
@@ -46,8 +47,6 @@ const FAILURES: [(&str, &str); 8] = [
 #[derive(Deserialize)]
 struct ViewV1 {
     metadata: Option<MetaV1>,
-    #[allow(dead_code)]
-    status: Option<v1::HorizontalPodAutoscalerStatus>,
 }
 
 #[derive(Default, Deserialize)]
@@ -59,6 +58,29 @@ struct MetaV1 {
 struct ViewV2 {
     status: Option<v2::HorizontalPodAutoscalerStatus>,
 }
+
+/// What the v1 check reads: the conditions annotation (and none of the others).
+static KEEP_V1: Keep = Keep::Fields(&[(
+    "metadata",
+    Keep::Fields(&[(
+        "annotations",
+        Keep::Fields(&[(CONDITIONS_ANNOTATION, Keep::All)]),
+    )]),
+)]);
+
+/// What the v2 check reads.
+static KEEP_V2: Keep = Keep::Fields(&[(
+    "status",
+    Keep::Fields(&[(
+        "conditions",
+        Keep::Fields(&[
+            ("type", Keep::All),
+            ("reason", Keep::All),
+            ("message", Keep::All),
+            ("status", Keep::All),
+        ]),
+    )]),
+)]);
 
 const GO_TYPES_V2: GoTypes = &[
     (
@@ -92,7 +114,7 @@ fn waiting() -> HealthStatus {
 fn typed(obj: &Object<'_>) -> Result<HealthStatus, HealthStatus> {
     check_version(obj, "HPA", &["v1", "v2"])?;
     if obj.version == "v1" {
-        let view: ViewV1 = convert(obj, "HPA", &[])?;
+        let view: ViewV1 = convert(obj, "HPA", &[], &KEEP_V1)?;
         let annotations = view
             .metadata
             .unwrap_or_default()
@@ -111,7 +133,7 @@ fn typed(obj: &Object<'_>) -> Result<HealthStatus, HealthStatus> {
         }
         return Ok(check(&conditions));
     }
-    let view: ViewV2 = convert(obj, "HPA", GO_TYPES_V2)?;
+    let view: ViewV2 = convert(obj, "HPA", GO_TYPES_V2, &KEEP_V2)?;
     let conditions: Vec<Condition> = view
         .status
         .and_then(|s| s.conditions)

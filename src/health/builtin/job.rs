@@ -19,12 +19,26 @@ use super::check_version;
 use crate::health::Context;
 use crate::health::convert::{GoTypes, convert};
 use crate::health::object::Object;
+use crate::health::prune::Keep;
 use crate::health::status::HealthStatus;
 
 #[derive(Deserialize)]
 struct View {
     status: Option<JobStatus>,
 }
+
+/// The fields the check reads.
+static KEEP: Keep = Keep::Fields(&[(
+    "status",
+    Keep::Fields(&[(
+        "conditions",
+        Keep::Fields(&[
+            ("type", Keep::All),
+            ("status", Keep::All),
+            ("message", Keep::All),
+        ]),
+    )]),
+)]);
 
 const GO_TYPES: GoTypes = &[
     ("status.conditions[].type", "v1.JobConditionType"),
@@ -40,7 +54,7 @@ pub fn assess(obj: &Object<'_>, _: &Context) -> HealthStatus {
 
 fn typed(obj: &Object<'_>) -> Result<HealthStatus, HealthStatus> {
     check_version(obj, "Job", &["v1"])?;
-    let view: View = convert(obj, "Job", GO_TYPES)?;
+    let view: View = convert(obj, "Job", GO_TYPES, &KEEP)?;
     Ok(health(&view.status.unwrap_or_default()))
 }
 

@@ -16,7 +16,7 @@
 //! Example: `restartPolicy: Always`, a container waiting with reason `CrashLoopBackOff`
 //! and message "back-off 5m0s restarting failed container=app" → Degraded with that message.
 
-use k8s_openapi::api::core::v1::{ContainerStatus, PodStatus};
+use k8s_openapi::api::core::v1::{ContainerStatus, PodCondition};
 use serde::Deserialize;
 
 use super::check_version;
@@ -24,12 +24,25 @@ use crate::health::Context;
 use crate::health::convert::{GoTypes, convert};
 use crate::health::go;
 use crate::health::object::Object;
+use crate::health::prune::Keep;
 use crate::health::status::HealthStatus;
 
 #[derive(Deserialize)]
 struct View {
     spec: Option<Spec>,
-    status: Option<PodStatus>,
+    status: Option<Status>,
+}
+
+/// The fields of `PodStatus` the check reads, with k8s-openapi's element types (the whole
+/// `PodStatus` struct is 700 bytes that serde moves several times per object).
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Status {
+    phase: Option<String>,
+    message: Option<String>,
+    conditions: Option<Vec<PodCondition>>,
+    container_statuses: Option<Vec<ContainerStatus>>,
+    init_container_statuses: Option<Vec<ContainerStatus>>,
 }
 
 #[derive(Default, Deserialize)]
@@ -37,6 +50,50 @@ struct View {
 struct Spec {
     restart_policy: Option<String>,
 }
+
+/// What the check reads of a container status.
+const CONTAINER: Keep = Keep::Fields(&[
+    ("name", Keep::All),
+    (
+        "state",
+        Keep::Fields(&[
+            (
+                "waiting",
+                Keep::Fields(&[("reason", Keep::All), ("message", Keep::All)]),
+            ),
+            (
+                "terminated",
+                Keep::Fields(&[
+                    ("message", Keep::All),
+                    ("reason", Keep::All),
+                    ("exitCode", Keep::All),
+                ]),
+            ),
+        ]),
+    ),
+    (
+        "lastState",
+        Keep::Fields(&[("terminated", Keep::Fields(&[]))]),
+    ),
+]);
+
+/// The fields the check reads.
+static KEEP: Keep = Keep::Fields(&[
+    ("spec", Keep::Fields(&[("restartPolicy", Keep::All)])),
+    (
+        "status",
+        Keep::Fields(&[
+            ("phase", Keep::All),
+            ("message", Keep::All),
+            (
+                "conditions",
+                Keep::Fields(&[("type", Keep::All), ("status", Keep::All)]),
+            ),
+            ("containerStatuses", CONTAINER),
+            ("initContainerStatuses", CONTAINER),
+        ]),
+    ),
+]);
 
 const GO_TYPES: GoTypes = &[
     ("spec.restartPolicy", "v1.RestartPolicy"),
@@ -56,7 +113,7 @@ pub fn assess(obj: &Object<'_>, _: &Context) -> HealthStatus {
 
 fn typed(obj: &Object<'_>) -> Result<HealthStatus, HealthStatus> {
     check_version(obj, "Pod", &["v1"])?;
-    let view: View = convert(obj, "Pod", GO_TYPES)?;
+    let view: View = convert(obj, "Pod", GO_TYPES, &KEEP)?;
     let restart_policy = view
         .spec
         .unwrap_or_default()
@@ -86,7 +143,7 @@ fn fail_message(ctr: &ContainerStatus) -> String {
     }
 }
 
-fn health(restart_policy: &str, status: &PodStatus) -> HealthStatus {
+fn health(restart_policy: &str, status: &Status) -> HealthStatus {
     let containers = status.container_statuses.as_deref().unwrap_or_default();
     if restart_policy == "Always" {
         let waiting_errors: Vec<&str> = containers

@@ -14,12 +14,16 @@ use super::check_version;
 use crate::health::Context;
 use crate::health::convert::{GoTypes, convert};
 use crate::health::object::Object;
+use crate::health::prune::Keep;
 use crate::health::status::{HealthStatus, HealthStatusCode};
 
 #[derive(Deserialize)]
 struct View {
     status: Option<PersistentVolumeClaimStatus>,
 }
+
+/// The fields the check reads.
+static KEEP: Keep = Keep::Fields(&[("status", Keep::Fields(&[("phase", Keep::All)]))]);
 
 const GO_TYPES: GoTypes = &[
     ("status.phase", "v1.PersistentVolumeClaimPhase"),
@@ -40,7 +44,7 @@ pub fn assess(obj: &Object<'_>, _: &Context) -> HealthStatus {
 
 fn typed(obj: &Object<'_>) -> Result<HealthStatus, HealthStatus> {
     check_version(obj, "PersistentVolumeClaim", &["v1"])?;
-    let view: View = convert(obj, "PersistentVolumeClaim", GO_TYPES)?;
+    let view: View = convert(obj, "PersistentVolumeClaim", GO_TYPES, &KEEP)?;
     let phase = view.status.and_then(|s| s.phase).unwrap_or_default();
     let code = match phase.as_str() {
         "Lost" => HealthStatusCode::Degraded,

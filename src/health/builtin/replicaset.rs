@@ -12,10 +12,11 @@
 use k8s_openapi::api::apps::v1::ReplicaSetStatus;
 use serde::Deserialize;
 
-use super::{Meta, check_version};
+use super::{META, Meta, check_version};
 use crate::health::Context;
 use crate::health::convert::{GoTypes, convert};
 use crate::health::object::Object;
+use crate::health::prune::Keep;
 use crate::health::status::HealthStatus;
 
 #[derive(Deserialize)]
@@ -29,6 +30,27 @@ struct View {
 struct Spec {
     replicas: Option<i32>,
 }
+
+/// The fields the check reads.
+static KEEP: Keep = Keep::Fields(&[
+    ("metadata", META),
+    ("spec", Keep::Fields(&[("replicas", Keep::All)])),
+    (
+        "status",
+        Keep::Fields(&[
+            ("observedGeneration", Keep::All),
+            ("availableReplicas", Keep::All),
+            (
+                "conditions",
+                Keep::Fields(&[
+                    ("type", Keep::All),
+                    ("status", Keep::All),
+                    ("message", Keep::All),
+                ]),
+            ),
+        ]),
+    ),
+]);
 
 const GO_TYPES: GoTypes = &[
     ("status.conditions[].type", "v1.ReplicaSetConditionType"),
@@ -44,7 +66,7 @@ pub fn assess(obj: &Object<'_>, _: &Context) -> HealthStatus {
 
 fn typed(obj: &Object<'_>) -> Result<HealthStatus, HealthStatus> {
     check_version(obj, "ReplicaSet", &["v1"])?;
-    let view: View = convert(obj, "ReplicaSet", GO_TYPES)?;
+    let view: View = convert(obj, "ReplicaSet", GO_TYPES, &KEEP)?;
     let meta = view.metadata.unwrap_or_default();
     let spec = view.spec.unwrap_or_default();
     let status = view.status.unwrap_or_default();

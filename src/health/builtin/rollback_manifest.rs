@@ -18,6 +18,7 @@ use serde::Deserialize;
 use crate::health::Context;
 use crate::health::convert::convert;
 use crate::health::object::Object;
+use crate::health::prune::Keep;
 use crate::health::status::HealthStatus;
 use crate::release::{Drift, RollbackManifestStatus, VERIFIED_CONDITION};
 
@@ -31,7 +32,7 @@ struct View {
 
 /// Assesses a RollbackManifest.
 pub fn assess(obj: &Object<'_>, _: &Context) -> HealthStatus {
-    match convert::<View>(obj, "RollbackManifest", &[]) {
+    match convert::<View>(obj, "RollbackManifest", &[], &Keep::All) {
         Ok(view) => health(&view.status.unwrap_or_default()),
         Err(h) => h,
     }

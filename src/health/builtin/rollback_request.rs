@@ -17,6 +17,7 @@ use serde::Deserialize;
 use crate::health::Context;
 use crate::health::convert::convert;
 use crate::health::object::Object;
+use crate::health::prune::Keep;
 use crate::health::status::{HealthStatus, HealthStatusCode};
 use crate::release::{RollbackPhase, RollbackRequestSpec, RollbackRequestStatus};
 
@@ -28,7 +29,7 @@ struct View {
 
 /// Assesses a RollbackRequest.
 pub fn assess(obj: &Object<'_>, ctx: &Context) -> HealthStatus {
-    match convert::<View>(obj, "RollbackRequest", &[]) {
+    match convert::<View>(obj, "RollbackRequest", &[], &Keep::All) {
         Ok(view) => health(
             &view.spec.unwrap_or_default(),
             &view.status.unwrap_or_default(),

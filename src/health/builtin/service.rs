@@ -14,6 +14,7 @@ use super::check_version;
 use crate::health::Context;
 use crate::health::convert::{GoTypes, convert};
 use crate::health::object::Object;
+use crate::health::prune::Keep;
 use crate::health::status::HealthStatus;
 
 #[derive(Deserialize)]
@@ -27,6 +28,18 @@ struct Spec {
     #[serde(rename = "type")]
     type_: Option<String>,
 }
+
+/// The fields the check reads (of the load balancer's addresses, only how many there are).
+static KEEP: Keep = Keep::Fields(&[
+    ("spec", Keep::Fields(&[("type", Keep::All)])),
+    (
+        "status",
+        Keep::Fields(&[(
+            "loadBalancer",
+            Keep::Fields(&[("ingress", Keep::Fields(&[]))]),
+        )]),
+    ),
+]);
 
 const GO_TYPES: GoTypes = &[
     ("spec.type", "v1.ServiceType"),
@@ -42,7 +55,7 @@ pub fn assess(obj: &Object<'_>, _: &Context) -> HealthStatus {
 
 fn typed(obj: &Object<'_>) -> Result<HealthStatus, HealthStatus> {
     check_version(obj, "Service", &["v1"])?;
-    let view: View = convert(obj, "Service", GO_TYPES)?;
+    let view: View = convert(obj, "Service", GO_TYPES, &KEEP)?;
     let is_lb = view.spec.and_then(|s| s.type_).as_deref() == Some("LoadBalancer");
     let has_ingress = view
         .status

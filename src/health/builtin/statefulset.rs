@@ -14,10 +14,11 @@
 use k8s_openapi::api::apps::v1::{StatefulSetStatus, StatefulSetUpdateStrategy};
 use serde::Deserialize;
 
-use super::{Meta, check_version};
+use super::{META, Meta, check_version};
 use crate::health::Context;
 use crate::health::convert::{GoTypes, convert};
 use crate::health::object::Object;
+use crate::health::prune::Keep;
 use crate::health::status::HealthStatus;
 
 #[derive(Deserialize)]
@@ -33,6 +34,35 @@ struct Spec {
     replicas: Option<i32>,
     update_strategy: Option<StatefulSetUpdateStrategy>,
 }
+
+/// The fields the check reads.
+static KEEP: Keep = Keep::Fields(&[
+    ("metadata", META),
+    (
+        "spec",
+        Keep::Fields(&[
+            ("replicas", Keep::All),
+            (
+                "updateStrategy",
+                Keep::Fields(&[
+                    ("type", Keep::All),
+                    ("rollingUpdate", Keep::Fields(&[("partition", Keep::All)])),
+                ]),
+            ),
+        ]),
+    ),
+    (
+        "status",
+        Keep::Fields(&[
+            ("observedGeneration", Keep::All),
+            ("readyReplicas", Keep::All),
+            ("updatedReplicas", Keep::All),
+            ("currentReplicas", Keep::All),
+            ("currentRevision", Keep::All),
+            ("updateRevision", Keep::All),
+        ]),
+    ),
+]);
 
 const GO_TYPES: GoTypes = &[
     (
@@ -52,7 +82,7 @@ pub fn assess(obj: &Object<'_>, _: &Context) -> HealthStatus {
 
 fn typed(obj: &Object<'_>) -> Result<HealthStatus, HealthStatus> {
     check_version(obj, "StatefulSet", &["v1"])?;
-    let view: View = convert(obj, "StatefulSet", GO_TYPES)?;
+    let view: View = convert(obj, "StatefulSet", GO_TYPES, &KEEP)?;
     let meta = view.metadata.unwrap_or_default();
     let spec = view.spec.unwrap_or_default();
     let status = view.status.unwrap_or_default();

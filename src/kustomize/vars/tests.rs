@@ -182,7 +182,7 @@ spec:
     assert_eq!(
         warnings,
         [
-            "MakePrimitiveReplacer: bad replacement type=map[string]interface {} val=map[l:$(SVC)]",
+            "MakePrimitiveReplacer: bad replacement type=map[string]interface {} val=(not shown: it may be a Secret's data)",
             "well-defined vars that were never replaced: LBL,UNUSED"
         ]
     );
