@@ -17,11 +17,9 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Argo CD's plugin environment (only the variables it documents are read).
-    let cmp = match CmpEnv::from_vars(std::env::vars()) {
-        Ok(env) => env,
-        Err(e) => return fail(e),
-    };
+    // Argo CD's plugin environment (only the variables it documents are read), for the
+    // commands the plugin server runs.
+    let cmp = || CmpEnv::from_vars(std::env::vars());
     match cli.command {
         Command::Health(args) => health(&args),
         Command::ArgocdCm(args) => match rollpin::argocd::cm::run(&args.config()) {
@@ -43,6 +41,10 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Render(args) => {
+            let cmp = match cmp() {
+                Ok(env) => env,
+                Err(e) => return fail(e),
+            };
             let reorder = match cmp.check_known_parameters().and_then(|()| cmp.reorder()) {
                 Ok(r) => r,
                 Err(e) => return fail(e),

@@ -8,7 +8,7 @@
 //!    for deletion" (reached only when the global "Pending deletion" check did not answer:
 //!    a hook being deleted, or a timestamp Go cannot parse);
 //! 2. `metadata.generation` and `status.observedGeneration` both present and different →
-//!    Progressing "<Kind> generation is G, but latest observed generation is O";
+//!    Progressing "KIND generation is G, but latest observed generation is O";
 //! 3. the first condition `Reconciling` True → Progressing, or `Stalled` True → Degraded,
 //!    with the condition's message;
 //! 4. the first `Ready` condition whose status is True → Healthy "Resource is Ready", False

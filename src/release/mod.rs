@@ -120,7 +120,7 @@ pub struct ConfigPin {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct RollbackManifestStatus {
-    /// Conditions; [`super::VERIFIED_CONDITION`] says whether the live state matched.
+    /// Conditions; [`VERIFIED_CONDITION`] says whether the live state matched.
     pub conditions: Vec<Condition>,
     /// Every difference between the record and the live state.
     pub drift: Vec<Drift>,

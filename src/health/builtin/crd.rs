@@ -5,9 +5,9 @@
 //! In order: a `metadata.deletionTimestamp` (any value; the global "Pending deletion" check
 //! usually answers first) → Progressing "CRD is terminating"; no or empty
 //! `status.conditions` → Progressing "Status conditions not found"; then the conditions in
-//! order: `Terminating` True → Progressing "CRD is terminating: <message>";
-//! `NamesAccepted` False → Degraded "CRD names have not been accepted: <message>";
-//! `NonStructuralSchema` True → Degraded "Schema violations found: <message>";
+//! order: `Terminating` True → Progressing "CRD is terminating: MESSAGE";
+//! `NamesAccepted` False → Degraded "CRD names have not been accepted: MESSAGE";
+//! `NonStructuralSchema` True → Degraded "Schema violations found: MESSAGE";
 //! `Established` True marks the CRD established, `Established` with reason `Installing` →
 //! Progressing "CRD is being installed". Finally: not established → Degraded "CRD is not
 //! established", else Healthy "CRD is healthy". A CRD without `status` makes the script

@@ -8,12 +8,12 @@
 //!   convert, or a version Argo CD does not accept, is Unknown with Argo CD's message.
 //! - Argo CD's built-in Lua for Kubernetes kinds (`resource_customizations/<group>/<Kind>/
 //!   health.lua`): CronJob, PodDisruptionBudget, CustomResourceDefinition. Lua reads the
-//!   object untyped, so these rules do too, through [`lua`], which reproduces the Lua
+//!   object untyped, so these rules do too, through `lua.rs`, which reproduces the Lua
 //!   semantics that decide the result (nil checks, `==` without coercion, errors on
 //!   indexing nil or concatenating nil).
 //! - rollpin's own resources: RollbackRequest and RollbackManifest (`rollpin.dev`).
 //!
-//! The "Pending deletion" check, hooks and rule precedence live in [`super::assess`].
+//! The "Pending deletion" check, hooks and rule precedence live in [`super::Assessor::assess_object`].
 
 use serde::Deserialize;
 

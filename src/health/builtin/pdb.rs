@@ -3,8 +3,8 @@
 //!
 //! Without conditions → Progressing "Waiting for status". Otherwise the conditions are
 //! walked in order: one with status `False` and a reason other than `InsufficientPods`
-//! (which has valid uses, issue #20171) → Degraded "PodDisruptionBudget has <reason>" at
-//! once; every other condition sets Healthy "PodDisruptionBudget has <reason>", so the last
+//! (which has valid uses, issue #20171) → Degraded "PodDisruptionBudget has REASON" at
+//! once; every other condition sets Healthy "PodDisruptionBudget has REASON", so the last
 //! one names the reason. A condition without a reason makes the script fail (Lua cannot
 //! concatenate nil): Unknown.
 //!

@@ -10,7 +10,7 @@
 //!
 //! Two sets exist: the user's (`--rules FILE`, highest precedence) and the built-in set
 //! compiled into the binary ([`builtin`], `builtin.yaml`), which reproduces Argo CD's own
-//! Lua for a few popular custom resources. The file format is in [`spec`] and the README.
+//! Lua for a few popular custom resources. The file format is in `spec.rs` and the README.
 
 pub mod path;
 mod spec;
