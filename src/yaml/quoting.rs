@@ -4,6 +4,7 @@
 //! `2001-12-14`, `1:20`, `""`). Self-contained on purpose: only the yes/no answer matters here,
 //! including v2's quirks (`1e400` and `2001-02-29` stay plain, `<<` stays plain).
 
+use super::read_scalar::{go_parse_int, go_parse_uint, is_yaml_style_float};
 use std::borrow::Cow;
 
 /// True when go-yaml v2 would double-quote `s`: its plain form resolves to a non-string
@@ -79,7 +80,7 @@ fn is_number(s: &str) -> bool {
         Cow::Borrowed(s)
     };
     let p = plain.as_ref();
-    if parse_int(p, 0).is_some() || parse_uint(p, 0).is_some() {
+    if go_parse_int(p, 0).is_some() || go_parse_uint(p, 0).is_some() {
         return true;
     }
     if is_yaml_style_float(p) {
@@ -87,99 +88,13 @@ fn is_number(s: &str) -> bool {
         return p.parse::<f64>().map_or(true, f64::is_finite);
     }
     if let Some(rest) = p.strip_prefix("0b") {
-        return parse_int(rest, 2).is_some() || parse_uint(rest, 2).is_some();
+        return go_parse_int(rest, 2).is_some() || go_parse_uint(rest, 2).is_some();
     }
     if let Some(rest) = p.strip_prefix("-0b") {
         // ParseInt("-" + rest, 2): the sign is already consumed, so a second one fails.
-        return parse_uint(rest, 2).is_some_and(|u| u <= 1 << 63);
+        return go_parse_uint(rest, 2).is_some_and(|u| u <= 1 << 63);
     }
     false
-}
-
-/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
-fn is_yaml_style_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while b.get(*i).is_some_and(u8::is_ascii_digit) {
-            *i += 1;
-        }
-        *i - start
-    };
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    } else {
-        if digits(&mut i) == 0 {
-            return false;
-        }
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            digits(&mut i);
-        }
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
-}
-
-/// Go `strconv.ParseUint(s, base, 64)` succeeds (no underscores: callers removed them).
-fn parse_uint(s: &str, base: u32) -> Option<u64> {
-    let b = s.as_bytes();
-    if b.is_empty() {
-        return None;
-    }
-    let (base, digits) = if base == 0 {
-        if b[0] == b'0' {
-            match b.get(1).map(u8::to_ascii_lowercase) {
-                Some(b'b') if b.len() >= 3 => (2, &b[2..]),
-                Some(b'o') if b.len() >= 3 => (8, &b[2..]),
-                Some(b'x') if b.len() >= 3 => (16, &b[2..]),
-                _ => (8, &b[1..]),
-            }
-        } else {
-            (10, b)
-        }
-    } else {
-        (base, b)
-    };
-    let mut n: u64 = 0;
-    for &c in digits {
-        let d = (c as char).to_digit(36)?;
-        if d >= base {
-            return None;
-        }
-        n = n.checked_mul(u64::from(base))?.checked_add(u64::from(d))?;
-    }
-    Some(n)
-}
-
-/// Go `strconv.ParseInt(s, base, 64)` succeeds.
-fn parse_int(s: &str, base: u32) -> Option<i64> {
-    let (neg, rest) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let u = parse_uint(rest, base)?;
-    if neg {
-        if u > 1 << 63 {
-            return None;
-        }
-        Some((u as i64).wrapping_neg())
-    } else {
-        i64::try_from(u).ok()
-    }
 }
 
 /// Go `strconv.ParseFloat(s, 64)` succeeds, for text starting with `.` (decimal syntax,

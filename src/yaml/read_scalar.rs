@@ -202,7 +202,7 @@ fn decode_binary(text: &str) -> Result<String, String> {
 
 /// Go's `strconv.ParseUint(s, base, 64)`; `base == 0` detects `0b`/`0o`/`0x`/legacy-`0` prefixes.
 /// Underscores are not handled: go-yaml removes them before calling it.
-fn go_parse_uint(s: &str, base: u32) -> Option<u64> {
+pub(crate) fn go_parse_uint(s: &str, base: u32) -> Option<u64> {
     let b = s.as_bytes();
     if b.is_empty() {
         return None;
@@ -233,7 +233,7 @@ fn go_parse_uint(s: &str, base: u32) -> Option<u64> {
 }
 
 /// Go's `strconv.ParseInt(s, base, 64)`: an optional sign, then [`go_parse_uint`].
-fn go_parse_int(s: &str, base: u32) -> Option<i64> {
+pub(crate) fn go_parse_int(s: &str, base: u32) -> Option<i64> {
     let (neg, rest) = match s.as_bytes().first() {
         Some(b'+') => (false, &s[1..]),
         Some(b'-') => (true, &s[1..]),
@@ -253,7 +253,7 @@ fn go_parse_int(s: &str, base: u32) -> Option<i64> {
 }
 
 /// go-yaml's `yamlStyleFloat`: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
-fn is_yaml_style_float(s: &str) -> bool {
+pub(crate) fn is_yaml_style_float(s: &str) -> bool {
     let b = s.as_bytes();
     let mut i = 0;
     if matches!(b.first(), Some(b'+' | b'-')) {
