@@ -205,3 +205,60 @@ proptest! {
         prop_assert!(same(&doc, &docs[0].value), "wrote {:?}\nas:\n{}\nread {:?}", doc, text, docs[0].value);
     }
 }
+
+/// Kinds the assessor has specific rules for, and custom ones it assesses generically.
+fn kind() -> impl Strategy<Value = (String, String)> {
+    prop_oneof![
+        Just(("apps/v1".to_string(), "Deployment".to_string())),
+        Just(("apps/v1".to_string(), "StatefulSet".to_string())),
+        Just(("apps/v1".to_string(), "DaemonSet".to_string())),
+        Just(("v1".to_string(), "Pod".to_string())),
+        Just(("v1".to_string(), "Service".to_string())),
+        Just(("batch/v1".to_string(), "Job".to_string())),
+        Just((
+            "autoscaling/v2".to_string(),
+            "HorizontalPodAutoscaler".to_string()
+        )),
+        Just(("cert-manager.io/v1".to_string(), "Certificate".to_string())),
+        Just((
+            "rollpin.dev/v1alpha1".to_string(),
+            "RollbackRequest".to_string()
+        )),
+        Just(("example.com/v1".to_string(), "Widget".to_string())),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Any object — whatever its spec and status hold — gets a verdict without a panic, and
+    /// a custom resource always gets one (generic conditions at least).
+    #[test]
+    fn assessor_gives_a_status_for_any_object(
+        (api_version, kind) in kind(),
+        spec in value(),
+        status in value(),
+        generation in proptest::option::of(any::<i64>()),
+    ) {
+        let mut metadata = Map::new();
+        metadata.insert("name".into(), Value::String("x".into()));
+        if let Some(g) = generation {
+            metadata.insert("generation".into(), Value::from(g));
+        }
+        let obj = serde_json::json!({
+            "apiVersion": api_version,
+            "kind": kind,
+            "metadata": Value::Object(metadata),
+            "spec": spec,
+            "status": status,
+        });
+        let assessor = rollpin::health::Assessor::new(
+            Default::default(),
+            rollpin::health::Timestamp::UNIX_EPOCH,
+        );
+        let verdict = assessor.assess(&obj);
+        if kind == "Widget" {
+            prop_assert!(verdict.is_some(), "a custom resource always gets a status");
+        }
+    }
+}
