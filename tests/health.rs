@@ -3,43 +3,14 @@
 //! rules, the README — gives), and the CLI's behaviour (table, JSON, exit codes, errors).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use rollpin::health::{Assessor, HealthStatus, RuleSet, Timestamp};
 use serde_json::Value;
 
-/// The time fixtures are assessed at unless a case says otherwise.
-const FIXTURE_NOW: &str = "2026-11-20T12:00:00Z";
-
-fn fixtures_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/health")
-}
-
-fn read_yaml(path: &Path) -> Vec<Value> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    rollpin::yaml::parse_stream(&text, rollpin::yaml::Schema::Kyaml)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .into_iter()
-        .map(|d| d.value)
-        .collect()
-}
-
-fn test_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            test_files(&p, out);
-        } else if p.file_name().is_some_and(|n| n == "health_test.yaml") {
-            out.push(p);
-        }
-    }
-}
+mod common;
+use common::{FIXTURE_NOW, fixtures_root, read_yaml, test_files};
 
 fn timestamp(s: &str) -> Timestamp {
     s.parse().unwrap_or_else(|e| panic!("bad time {s}: {e}"))

@@ -5,7 +5,7 @@
 //! lookup: exact key, then wildcard entry), and must give exactly the status and message
 //! the Rust assessor gives.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use mlua::{Lua, LuaOptions, StdLib};
 use rollpin::argocd::cm::{CmError, Customization, plan};
@@ -13,7 +13,9 @@ use rollpin::health::rules::glob;
 use rollpin::health::{Assessor, Decider, HealthStatus, Object, RuleSet, Timestamp};
 use serde_json::Value;
 
-const FIXTURE_NOW: &str = "2026-11-20T12:00:00Z";
+mod common;
+use common::{FIXTURE_NOW, fixtures_root, read_yaml, test_files};
+
 /// Groups of the fixtures' custom resources that get generic conditions.
 const GENERIC_GROUPS: &[&str] = &[
     "db.example.com",
@@ -21,35 +23,6 @@ const GENERIC_GROUPS: &[&str] = &[
     "traefik.io",
     "velero.io",
 ];
-
-fn fixtures_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/health")
-}
-
-fn read_yaml(path: &Path) -> Vec<Value> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    rollpin::yaml::parse_stream(&text, rollpin::yaml::Schema::Kyaml)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .into_iter()
-        .map(|d| d.value)
-        .collect()
-}
-
-fn test_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            test_files(&p, out);
-        } else if p.file_name().is_some_and(|n| n == "health_test.yaml") {
-            out.push(p);
-        }
-    }
-}
 
 /// The plan for a rules set, leaving out rules `argocd-cm` refuses (reported).
 fn plan_for(mut rules: RuleSet, skipped: &mut Vec<String>) -> Vec<Customization> {
