@@ -22,16 +22,21 @@ fn plugin_yaml_copy_is_current() {
     );
 }
 
-#[test]
-fn install_adds_sidecar_mounts_and_plugin_config() {
-    let root = manifest_dir();
-    let dir = root.join("fixtures/kustomize/argocd-cm-patch-over-stock/app");
+/// The objects of argocd-cm-patch's component rendered over the stand-in stock install.
+fn rendered_install() -> Vec<Value> {
+    let dir = manifest_dir().join("fixtures/kustomize/argocd-cm-patch-over-stock/app");
     let (yaml, _) = render(&DiskFs, &dir, false).expect("renders");
-    let objs: Vec<Value> = parse_stream(&yaml, Schema::Kyaml)
+    parse_stream(&yaml, Schema::Kyaml)
         .expect("parses")
         .into_iter()
         .map(|d| d.value)
-        .collect();
+        .collect()
+}
+
+#[test]
+fn install_adds_sidecar_mounts_and_plugin_config() {
+    let root = manifest_dir();
+    let objs = rendered_install();
     let deploy = objs
         .iter()
         .find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == "argocd-repo-server")
@@ -110,14 +115,7 @@ fn argocd_cm_health_patch_is_current() {
 
 #[test]
 fn install_adds_argocd_cm_health_keys() {
-    let root = manifest_dir();
-    let dir = root.join("fixtures/kustomize/argocd-cm-patch-over-stock/app");
-    let (yaml, _) = render(&DiskFs, &dir, false).expect("renders");
-    let objs: Vec<Value> = parse_stream(&yaml, Schema::Kyaml)
-        .expect("parses")
-        .into_iter()
-        .map(|d| d.value)
-        .collect();
+    let objs = rendered_install();
     let cm = objs
         .iter()
         .find(|o| o["kind"] == "ConfigMap" && o["metadata"]["name"] == "argocd-cm")
