@@ -163,7 +163,26 @@ impl Resource {
 
     /// True when `id` equals the current id or any previous one.
     pub fn matches_any_id(&self, id: &ResId) -> bool {
-        self.cur_id().equals(id) || self.prev_ids().iter().any(|p| p.equals(id))
+        if self.cur_id().equals(id) {
+            return true;
+        }
+        // Previous ids share the current group and version; compare without building them.
+        let gvk = self.gvk();
+        gvk.group == id.gvk.group
+            && gvk.version == id.gvk.version
+            && self.meta.prev.iter().any(|p| {
+                p.kind == id.gvk.kind
+                    && p.name == id.name
+                    && ResId {
+                        gvk: Gvk {
+                            kind: p.kind.clone(),
+                            ..gvk.clone()
+                        },
+                        name: p.name.clone(),
+                        namespace: p.namespace.clone(),
+                    }
+                    .ns_equals(id)
+            })
     }
 
     fn metadata_mut(&mut self) -> &mut Map<String, Value> {
