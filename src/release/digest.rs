@@ -1,0 +1,179 @@
+//! Digests: `sha256:<hex>` of bytes, of a ConfigMap's or Secret's content, and the digest
+//! part of an image reference (`repo[:tag]@algorithm:hex`).
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// `sha256:<64 hex digits>` of `bytes`.
+pub fn sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for b in digest.iter() {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// Fields that are not a config's content: identity, labels and annotations, status.
+const NOT_CONTENT: [&str; 4] = ["apiVersion", "kind", "metadata", "status"];
+
+/// `sha256:…` of a ConfigMap's or Secret's content: every top-level field but
+/// apiVersion, kind, metadata and status (`data`, `binaryData`, `stringData`, `type`,
+/// `immutable`), as JSON with sorted keys, so a relabelled config keeps its hash and the
+/// same content always gives the same hash.
+pub fn content_sha256(obj: &Value) -> String {
+    let content: serde_json::Map<String, Value> = obj
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| !NOT_CONTENT.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut text = String::new();
+    canonical_json(&Value::Object(content), &mut text);
+    sha256(text.as_bytes())
+}
+
+/// JSON with object keys sorted at every level (whatever map type serde_json was built
+/// with), no whitespace.
+fn canonical_json(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                canonical_json(&m[k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical_json(x, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// How an image reference is pinned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImagePin<'a> {
+    /// `…@algorithm:hex` with a well-formed digest: the digest.
+    Digest(&'a str),
+    /// No `@`: a tag (or nothing, which means `latest`).
+    Tag,
+    /// An `@` with something that is not an OCI digest after it.
+    Malformed(&'a str),
+}
+
+/// The pin of an image reference. A digest is `algorithm:encoded` as the OCI image spec
+/// defines it; `sha256` needs 64 lowercase hex digits and `sha512` 128.
+pub fn image_pin(image: &str) -> ImagePin<'_> {
+    let Some((_, digest)) = image.rsplit_once('@') else {
+        return ImagePin::Tag;
+    };
+    if is_digest(digest) {
+        ImagePin::Digest(digest)
+    } else {
+        ImagePin::Malformed(digest)
+    }
+}
+
+fn is_digest(d: &str) -> bool {
+    let Some((algorithm, encoded)) = d.split_once(':') else {
+        return false;
+    };
+    let lower_hex = |n: usize| {
+        encoded.len() == n
+            && encoded
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    match algorithm {
+        "sha256" => lower_hex(64),
+        "sha512" => lower_hex(128),
+        _ => {
+            let alg_ok = !algorithm.is_empty()
+                && algorithm.split(['+', '.', '_', '-']).all(|part| {
+                    !part.is_empty()
+                        && part
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                });
+            let enc_ok = !encoded.is_empty()
+                && encoded
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'));
+            alg_ok && enc_ok
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const HEX64: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn sha256_of_empty_input() {
+        assert_eq!(
+            sha256(b""),
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn image_pins() {
+        let pinned = format!("ghcr.io/acme/web:1.2@sha256:{HEX64}");
+        assert_eq!(
+            image_pin(&pinned),
+            ImagePin::Digest(&pinned[pinned.len() - 71..])
+        );
+        assert_eq!(image_pin("nginx"), ImagePin::Tag);
+        assert_eq!(image_pin("registry:5000/nginx:1.25"), ImagePin::Tag);
+        assert_eq!(
+            image_pin("nginx@sha256:abc"),
+            ImagePin::Malformed("sha256:abc")
+        );
+        let upper = format!("nginx@sha256:{}", HEX64.to_uppercase());
+        assert!(matches!(image_pin(&upper), ImagePin::Malformed(_)));
+        assert!(matches!(image_pin("nginx@latest"), ImagePin::Malformed(_)));
+        assert!(matches!(
+            image_pin("nginx@multihash+base58:QmRZxt2b1FVZPNqd8hsiykDL3TdBDeTSPX9Kv46HmX4Gx8"),
+            ImagePin::Digest(_)
+        ));
+    }
+
+    #[test]
+    fn content_hash_ignores_metadata_and_key_order() {
+        let a = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "a", "labels": {"x": "1"}}, "data": {"k": "v", "j": "w"}});
+        let b = json!({"kind": "ConfigMap", "apiVersion": "v1",
+            "metadata": {"name": "b"}, "data": {"j": "w", "k": "v"}});
+        let c = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "a"}, "data": {"k": "v2", "j": "w"}});
+        assert_eq!(content_sha256(&a), content_sha256(&b));
+        assert_ne!(content_sha256(&a), content_sha256(&c));
+        let secret = json!({"kind": "Secret", "type": "Opaque", "data": {"k": "dg=="}});
+        let retyped = json!({"kind": "Secret", "type": "kubernetes.io/tls", "data": {"k": "dg=="}});
+        assert_ne!(content_sha256(&secret), content_sha256(&retyped));
+    }
+}

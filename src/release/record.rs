@@ -1,0 +1,241 @@
+//! The release record a render appends: a RollbackManifest named after the app and the
+//! short revision, pinning the rendered stream (its digest and each object's), every
+//! workload's images and configs, the source and the renderer. Same input, same bytes: it
+//! holds no time, host or path.
+
+use serde_json::Value;
+
+use super::digest::sha256;
+use super::{RendererPin, ResourcePin, RollbackManifest, RollbackManifestSpec, SourcePin};
+
+/// The sync wave Argo CD applies the record in: after the app's own resources.
+pub const RECORD_SYNC_WAVE: &str = "1000";
+
+/// Annotations on every record. Old records are neither pruned nor counted as out of sync
+/// once a newer revision no longer renders them.
+pub const RECORD_ANNOTATIONS: [(&str, &str); 3] = [
+    ("argocd.argoproj.io/sync-options", "Prune=false"),
+    ("argocd.argoproj.io/compare-options", "IgnoreExtraneous"),
+    ("argocd.argoproj.io/sync-wave", RECORD_SYNC_WAVE),
+];
+
+/// The label naming the app a record belongs to.
+pub const APP_LABEL: &str = "rollpin.dev/app";
+
+/// What the record says about where the render came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordInput {
+    /// The app (Argo CD Application name).
+    pub app: String,
+    /// The namespace to put the record in (None: the Application's destination).
+    pub namespace: Option<String>,
+    /// The short revision for the record's name (None: derived from `source.revision`).
+    pub revision_short: Option<String>,
+    /// Repository, path, revision, target revision.
+    pub source: SourcePin,
+    /// The `--reorder` option as given (`legacy`, `none` or empty).
+    pub reorder: String,
+}
+
+/// A record cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("release record: {0}")]
+pub struct RecordError(pub String);
+
+/// The record's name: `<app>-<short revision>`, lower-cased, anything outside
+/// `[a-z0-9.-]` replaced by `-`, at most 253 characters (a DNS subdomain).
+pub fn release_name(app: &str, revision_short: &str) -> Result<String, RecordError> {
+    let clean = |s: &str| -> String {
+        let mapped: String = s
+            .chars()
+            .map(|c| {
+                let c = c.to_ascii_lowercase();
+                if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        mapped
+            .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+            .to_string()
+    };
+    let app = clean(app);
+    let rev = clean(revision_short);
+    if app.is_empty() {
+        return Err(RecordError(
+            "the app name is empty: set --app or ARGOCD_APP_NAME".into(),
+        ));
+    }
+    if rev.is_empty() {
+        return Err(RecordError(
+            "the revision is empty: set --revision or ARGOCD_APP_REVISION".into(),
+        ));
+    }
+    let room = 253usize.saturating_sub(rev.len() + 1).max(1);
+    let app: String = app.chars().take(room).collect();
+    let app = app.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+    Ok(format!("{app}-{rev}"))
+}
+
+/// A short revision as Argo CD shows one: the first 7 characters of a commit SHA, any other
+/// revision (a chart version) whole.
+pub fn short_revision(revision: &str) -> &str {
+    let is_sha = revision.len() >= 7 && revision.bytes().all(|b| b.is_ascii_hexdigit());
+    if is_sha { &revision[..7] } else { revision }
+}
+
+fn is_label_value(v: &str) -> bool {
+    v.len() <= 63
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && v.bytes().next().is_none_or(|b| b.is_ascii_alphanumeric())
+        && v.bytes().last().is_none_or(|b| b.is_ascii_alphanumeric())
+}
+
+/// The spec of a record for `objects`, rendered as `stream` (without any record).
+pub fn spec_for(input: &RecordInput, objects: &[&Value], stream: &str) -> RollbackManifestSpec {
+    let resources = objects
+        .iter()
+        .map(|obj| {
+            let s = |p: &str| {
+                obj.pointer(p)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let mut doc = String::new();
+            crate::yaml::write_document(obj, &mut doc);
+            ResourcePin {
+                api_version: s("/apiVersion"),
+                kind: s("/kind"),
+                namespace: s("/metadata/namespace"),
+                name: s("/metadata/name"),
+                sha256: sha256(doc.as_bytes()),
+            }
+        })
+        .collect();
+    RollbackManifestSpec {
+        app: input.app.clone(),
+        source: input.source.clone(),
+        renderer: RendererPin {
+            name: "rollpin".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            reorder: input.reorder.clone(),
+        },
+        render_digest: sha256(stream.as_bytes()),
+        resources,
+        workloads: super::pins::workloads(objects.iter().copied()),
+    }
+}
+
+/// The record for `objects`, rendered as `stream`, as an object ready to write.
+pub fn record(input: &RecordInput, objects: &[&Value], stream: &str) -> Result<Value, RecordError> {
+    if input.source.revision.is_empty() {
+        return Err(RecordError(
+            "no revision to pin: set --revision or ARGOCD_APP_REVISION".into(),
+        ));
+    }
+    let short = match input.revision_short.as_deref() {
+        Some(s) if !s.is_empty() => s,
+        _ => short_revision(&input.source.revision),
+    };
+    let name = release_name(&input.app, short)?;
+    let mut rm = RollbackManifest::new(&name, spec_for(input, objects, stream));
+    rm.metadata.namespace = input.namespace.clone().filter(|n| !n.is_empty());
+    let mut labels = std::collections::BTreeMap::new();
+    labels.insert(
+        "app.kubernetes.io/managed-by".to_string(),
+        "rollpin".to_string(),
+    );
+    if is_label_value(&input.app) {
+        labels.insert(APP_LABEL.to_string(), input.app.clone());
+    }
+    rm.metadata.labels = Some(labels);
+    rm.metadata.annotations = Some(
+        RECORD_ANNOTATIONS
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    );
+    serde_json::to_value(&rm).map_err(|e| RecordError(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names_follow_app_and_short_revision() {
+        assert_eq!(
+            release_name("Shop_Front", "ABC1234").unwrap(),
+            "shop-front-abc1234"
+        );
+        assert_eq!(
+            short_revision("0123456789abcdef0123456789abcdef01234567"),
+            "0123456"
+        );
+        assert_eq!(short_revision("1.4.2"), "1.4.2");
+        let long = "a".repeat(300);
+        let name = release_name(&long, "0123456").unwrap();
+        assert_eq!(name.len(), 253);
+        assert!(name.ends_with("-0123456"));
+        assert!(
+            release_name("__", "0123456")
+                .unwrap_err()
+                .0
+                .contains("--app")
+        );
+        assert!(
+            release_name("shop", "")
+                .unwrap_err()
+                .0
+                .contains("--revision")
+        );
+    }
+
+    #[test]
+    fn record_pins_stream_and_objects() {
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"k": "v"}});
+        let objs = [&cm];
+        let mut stream = String::new();
+        crate::yaml::write_stream(objs.iter().copied(), &mut stream);
+        let input = RecordInput {
+            app: "shop".into(),
+            source: SourcePin {
+                revision: "0123456789abcdef0123456789abcdef01234567".into(),
+                ..SourcePin::default()
+            },
+            ..RecordInput::default()
+        };
+        let rec = record(&input, &objs, &stream).unwrap();
+        assert_eq!(rec["metadata"]["name"], "shop-0123456");
+        assert_eq!(rec["kind"], "RollbackManifest");
+        assert_eq!(rec["apiVersion"], "rollpin.dev/v1alpha1");
+        assert_eq!(
+            rec["spec"]["renderDigest"],
+            sha256(stream.as_bytes()).as_str()
+        );
+        assert_eq!(
+            rec["spec"]["resources"][0]["sha256"],
+            sha256(stream.as_bytes()).as_str()
+        );
+        assert_eq!(
+            rec["metadata"]["annotations"]["argocd.argoproj.io/sync-options"],
+            "Prune=false"
+        );
+        assert!(rec.get("status").is_none());
+        let no_rev = RecordInput {
+            app: "shop".into(),
+            ..RecordInput::default()
+        };
+        assert!(
+            record(&no_rev, &objs, &stream)
+                .unwrap_err()
+                .0
+                .contains("--revision")
+        );
+    }
+}

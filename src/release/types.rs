@@ -1,0 +1,295 @@
+//! The RollbackManifest and RollbackRequest custom resources (kube `CustomResource`
+//! derive). Field names are the CRDs' schema: keep them stable.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, LabelSelector, Time};
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// What one rendered release pins: the source it came from, the renderer, a digest of the
+/// whole stream and of each object, every workload's images and the configs it reads.
+#[derive(CustomResource, Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[kube(
+    group = "rollpin.dev",
+    version = "v1alpha1",
+    kind = "RollbackManifest",
+    namespaced,
+    status = "RollbackManifestStatus",
+    derive = "PartialEq",
+    derive = "Default",
+    shortname = "rbm",
+    category = "rollpin",
+    doc = "A release record: everything one rendered revision of an app deploys, pinned.",
+    printcolumn(name = "App", type_ = "string", json_path = ".spec.app"),
+    printcolumn(
+        name = "Revision",
+        type_ = "string",
+        json_path = ".spec.source.revision"
+    ),
+    printcolumn(
+        name = "Verified",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Verified\")].status"
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
+)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RollbackManifestSpec {
+    /// The Argo CD Application (or app name) the release belongs to.
+    pub app: String,
+    /// Where the manifests came from.
+    pub source: SourcePin,
+    /// The renderer and the options that shape its output.
+    pub renderer: RendererPin,
+    /// `sha256:<hex>` of the rendered stream without the record itself.
+    pub render_digest: String,
+    /// Every rendered object with the digest of its YAML document, in output order.
+    pub resources: Vec<ResourcePin>,
+    /// Every workload with its containers' images and the configs it references.
+    pub workloads: Vec<WorkloadPin>,
+}
+
+/// The source a release was rendered from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SourcePin {
+    /// Repository URL.
+    #[serde(rename = "repoURL")]
+    pub repo_url: String,
+    /// Path of the app inside the repository.
+    pub path: String,
+    /// The commit rendered.
+    pub revision: String,
+    /// The revision as the Application names it (branch, tag, commit).
+    pub target_revision: String,
+}
+
+/// The program that rendered a release and the options that change its bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RendererPin {
+    /// `rollpin`.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// The `--reorder` option (`legacy` or `none`; empty: the default).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub reorder: String,
+}
+
+/// One rendered object and the digest of its YAML document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ResourcePin {
+    /// apiVersion.
+    pub api_version: String,
+    /// Kind.
+    pub kind: String,
+    /// Namespace (empty when cluster-scoped or left to the Application's destination).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// `sha256:<hex>` of the object's YAML document as rendered.
+    pub sha256: String,
+}
+
+/// One workload of a release.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WorkloadPin {
+    /// apiVersion.
+    pub api_version: String,
+    /// Kind (Deployment, StatefulSet, CronJob, …).
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// Namespace (empty when left to the Application's destination).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    /// Containers.
+    pub containers: Vec<ContainerPin>,
+    /// Init containers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub init_containers: Vec<ContainerPin>,
+    /// ConfigMaps and Secrets the workload references.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub configs: Vec<ConfigPin>,
+}
+
+/// One container's image.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContainerPin {
+    /// Container name.
+    pub name: String,
+    /// The image as written.
+    pub image: String,
+    /// Its digest (`sha256:…`) when the image is pinned by one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+}
+
+/// A referenced ConfigMap or Secret and the hash of its content.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ConfigPin {
+    /// `ConfigMap` or `Secret`.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// `sha256:<hex>` of its content (every field but apiVersion, kind, metadata and
+    /// status); absent when the release does not render it (it is managed elsewhere).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+/// What verification found.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RollbackManifestStatus {
+    /// Conditions; `Verified` says whether the live state matched.
+    #[schemars(schema_with = "super::schema::conditions")]
+    pub conditions: Vec<Condition>,
+    /// Every difference between the record and the live state.
+    pub drift: Vec<Drift>,
+    /// The generation verification looked at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+}
+
+/// One difference between a release record and a re-render or the live state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Drift {
+    /// apiVersion of the drifted object.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub api_version: String,
+    /// Kind of the drifted object.
+    pub kind: String,
+    /// Its namespace (empty when cluster-scoped).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    /// Its name.
+    pub name: String,
+    /// The container, for an image drift.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// What drifted: `image`, `config`, `object`, `unpinned`, `order`.
+    pub field: String,
+    /// What the record pins (absent: the record does not have it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// What was found (absent: it is gone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
+}
+
+/// What a rollback request asks for.
+#[derive(CustomResource, Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[kube(
+    group = "rollpin.dev",
+    version = "v1alpha1",
+    kind = "RollbackRequest",
+    namespaced,
+    status = "RollbackRequestStatus",
+    derive = "PartialEq",
+    derive = "Default",
+    shortname = "rbr",
+    category = "rollpin",
+    doc = "A request to roll an app back to a recorded release.",
+    printcolumn(name = "App", type_ = "string", json_path = ".spec.app"),
+    printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
+    printcolumn(
+        name = "Active",
+        type_ = "string",
+        json_path = ".status.activeRevision"
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
+)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RollbackRequestSpec {
+    /// The app to roll back.
+    pub app: String,
+    /// The release to return to.
+    pub target: RollbackTarget,
+    /// When the rollback must have finished; past it, an unfinished rollback is Degraded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "super::schema::time")]
+    pub deadline: Option<Time>,
+    /// Which workloads take part (all of the app's when absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "super::schema::label_selector")]
+    pub workload_selector: Option<LabelSelector>,
+}
+
+/// The release a rollback returns to: a RollbackManifest by name, or a source revision.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RollbackTarget {
+    /// Name of the RollbackManifest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<String>,
+    /// Source revision (commit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+}
+
+impl RollbackTarget {
+    /// How messages name the target: `release <manifest>`, `revision <rev>`.
+    pub fn describe(&self) -> String {
+        match (&self.manifest, &self.revision) {
+            (Some(m), _) if !m.is_empty() => format!("release {m}"),
+            (_, Some(r)) if !r.is_empty() => format!("revision {r}"),
+            _ => "an unnamed release".to_string(),
+        }
+    }
+}
+
+/// Where a rollback is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum RollbackPhase {
+    /// Accepted, not started.
+    #[default]
+    Pending,
+    /// Checking that the target release can be re-applied exactly.
+    PreChecking,
+    /// Applying the target release.
+    Switching,
+    /// Comparing the live state with the target release.
+    Verifying,
+    /// Done: the live state matches the target release.
+    Succeeded,
+    /// Stopped with an error.
+    Failed,
+}
+
+/// How far a rollback got.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RollbackRequestStatus {
+    /// The phase (Pending when absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<RollbackPhase>,
+    /// The revision serving traffic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active_revision: Option<String>,
+    /// The revision being brought up beside it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shadow_revision: Option<String>,
+    /// Conditions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(schema_with = "super::schema::conditions")]
+    pub conditions: Vec<Condition>,
+    /// Detail for the current phase.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
