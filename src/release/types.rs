@@ -1,6 +1,9 @@
 //! The RollbackManifest and RollbackRequest custom resources (kube `CustomResource`
 //! derive). Field names are the CRDs' schema: keep them stable.
 
+// `printcolumn(...)` repeats `type_ = "string"` by design; clippy reads it as a duplicate.
+#![allow(clippy::duplicated_attributes)]
+
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, LabelSelector, Time};
 use kube::CustomResource;
 use schemars::JsonSchema;
