@@ -29,6 +29,11 @@ pub enum Command {
     /// ConfigMap patch.
     #[command(name = "argocd-cm")]
     ArgocdCm(ArgocdCmArgs),
+    /// Re-render an app (or read live objects) and compare with a release record; exit 3
+    /// and list every difference when they differ.
+    Verify(VerifyArgs),
+    /// Print the CustomResourceDefinitions of RollbackManifest and RollbackRequest.
+    Crds,
 }
 
 /// Arguments of `rollpin argocd-cm`.
@@ -152,6 +157,17 @@ pub struct RenderArgs {
     /// (working directory minus ARGOCD_APP_SOURCE_PATH), else the nearest enclosing `.git`.
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// Build limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// Release record and digest policy.
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+}
+
+/// The build limits every command that renders takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
     /// Largest file rollpin reads, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT.max_file_bytes,
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -187,6 +203,126 @@ pub struct RenderArgs {
     pub max_kustomizations: u64,
 }
 
+/// `rollpin render`'s release flags. Each source field defaults to the variable Argo CD
+/// sets for the plugin.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReleaseArgs {
+    /// Append a release record (a RollbackManifest pinning this render) to the output.
+    /// Also on with the plugin parameter `release-record: "true"`.
+    #[arg(long)]
+    pub release_record: bool,
+    /// Fail, listing them, when any container image is not pinned by a digest. Also on
+    /// with the plugin parameter `require-digests: "true"`.
+    #[arg(long)]
+    pub require_digests: bool,
+    /// The app the record belongs to [default: ARGOCD_APP_NAME].
+    #[arg(long, value_name = "NAME")]
+    pub app: Option<String>,
+    /// The source commit rendered [default: ARGOCD_APP_REVISION].
+    #[arg(long, value_name = "SHA")]
+    pub revision: Option<String>,
+    /// The short revision in the record's name [default: ARGOCD_APP_REVISION_SHORT, else
+    /// the first 7 characters of a commit].
+    #[arg(long, value_name = "SHORT")]
+    pub revision_short: Option<String>,
+    /// The repository URL [default: ARGOCD_APP_SOURCE_REPO_URL].
+    #[arg(long, value_name = "URL")]
+    pub repo_url: Option<String>,
+    /// The app's path in the repository [default: ARGOCD_APP_SOURCE_PATH].
+    #[arg(long, value_name = "PATH")]
+    pub source_path: Option<String>,
+    /// The revision the Application asks for [default: ARGOCD_APP_SOURCE_TARGET_REVISION].
+    #[arg(long, value_name = "REV")]
+    pub target_revision: Option<String>,
+    /// The namespace of the record [default: ARGOCD_APP_NAMESPACE, else none: the
+    /// Application's destination].
+    #[arg(long, value_name = "NS")]
+    pub record_namespace: Option<String>,
+}
+
+impl ReleaseArgs {
+    /// The record's input: flags first, then Argo CD's variables.
+    pub fn record_input(
+        &self,
+        cmp: &crate::argocd::CmpEnv,
+        reorder: &Option<Order>,
+    ) -> crate::release::record::RecordInput {
+        let pick = |flag: &Option<String>, env: &Option<String>| {
+            flag.clone().or_else(|| env.clone()).unwrap_or_default()
+        };
+        crate::release::record::RecordInput {
+            app: pick(&self.app, &cmp.app_name),
+            namespace: self
+                .record_namespace
+                .clone()
+                .or_else(|| cmp.app_namespace.clone()),
+            revision_short: self.revision_short.clone().or_else(|| {
+                self.revision
+                    .is_none()
+                    .then(|| cmp.revision_short.clone())
+                    .flatten()
+            }),
+            source: crate::release::SourcePin {
+                repo_url: pick(&self.repo_url, &cmp.source_repo_url),
+                path: pick(&self.source_path, &cmp.source_path),
+                revision: pick(&self.revision, &cmp.revision),
+                target_revision: pick(&self.target_revision, &cmp.target_revision),
+            },
+            reorder: crate::release::record::reorder_name(reorder).to_string(),
+        }
+    }
+}
+
+impl Reorder {
+    /// The build order it selects.
+    pub fn order(self) -> Order {
+        match self {
+            Reorder::Legacy => Order::legacy(),
+            Reorder::None => Order::Fifo,
+        }
+    }
+}
+
+/// `--output` values of `rollpin verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerifyOutput {
+    /// One line per difference.
+    Text,
+    /// JSON: the release, whether it verified, and the drift list.
+    Json,
+}
+
+/// Arguments of `rollpin verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The app directory to re-render (default: the current directory; skipped when only
+    /// --live is given).
+    pub dir: Option<PathBuf>,
+    /// A file holding the RollbackManifest (a render's output, or `kubectl get
+    /// rollbackmanifest NAME -o yaml`).
+    #[arg(long, value_name = "FILE")]
+    pub record: PathBuf,
+    /// The record's name, when the file holds several.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Live objects (`kubectl get … -o yaml`, a List or a stream): check that the recorded
+    /// workloads run the recorded images and read the recorded configs.
+    #[arg(long, value_name = "FILE")]
+    pub live: Option<PathBuf>,
+    /// Do not report images the record holds without a digest.
+    #[arg(long)]
+    pub allow_unpinned: bool,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = VerifyOutput::Text)]
+    pub output: VerifyOutput,
+    /// Repository root, as for `rollpin render`.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Build limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
 /// Validated render configuration.
 #[derive(Debug)]
 pub struct RenderConfig {
@@ -200,7 +336,7 @@ pub struct RenderConfig {
 
 /// The repository root when neither `--root` nor Argo CD's environment gives one: the
 /// nearest ancestor of `dir` holding `.git`.
-fn enclosing_git_root(dir: &Path) -> Option<PathBuf> {
+pub fn enclosing_git_root(dir: &Path) -> Option<PathBuf> {
     let abs = std::fs::canonicalize(dir).ok()?;
     abs.ancestors()
         .find(|a| a.join(".git").exists())
@@ -222,7 +358,7 @@ fn argocd_checkout_root(source_path: Option<&str>) -> Option<PathBuf> {
     cwd.ends_with(sp).then_some(root)
 }
 
-impl RenderArgs {
+impl LimitArgs {
     /// The `--max-…` flags as build limits (clap has already refused 0 and a depth above
     /// [`Limits::MAX_DEPTH_CEILING`]; counts beyond the platform's `usize` saturate).
     pub fn limits(&self) -> Limits {
@@ -238,7 +374,9 @@ impl RenderArgs {
             max_kustomizations: count(self.max_kustomizations),
         }
     }
+}
 
+impl RenderArgs {
     /// Validates the flags; Argo CD's `reorder` parameter applies when `--reorder` is not
     /// given.
     pub fn config(
@@ -262,15 +400,9 @@ impl RenderArgs {
             dir,
             output: self.output.clone(),
             options: Options {
-                reorder: self
-                    .reorder
-                    .map(|r| match r {
-                        Reorder::Legacy => Order::legacy(),
-                        Reorder::None => Order::Fifo,
-                    })
-                    .or(reorder_param),
+                reorder: self.reorder.map(Reorder::order).or(reorder_param),
                 repo_root,
-                limits: self.limits(),
+                limits: self.limits.limits(),
             },
         }
     }

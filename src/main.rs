@@ -17,9 +17,6 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Argo CD's plugin environment (only the variables it documents are read), for the
-    // commands the plugin server runs.
-    let cmp = || CmpEnv::from_vars(std::env::vars());
     match cli.command {
         Command::Health(args) => health(&args),
         Command::ArgocdCm(args) => match rollpin::argocd::cm::run(&args.config()) {
@@ -40,46 +37,118 @@ fn main() -> ExitCode {
             println!("{json}");
             ExitCode::SUCCESS
         }
-        Command::Render(args) => {
-            let cmp = match cmp() {
-                Ok(env) => env,
-                Err(e) => return fail(e),
-            };
-            let reorder = match cmp.check_known_parameters().and_then(|()| cmp.reorder()) {
-                Ok(r) => r,
-                Err(e) => return fail(e),
-            };
-            let cfg = args.config(cmp.source_path.as_deref(), reorder);
-            let rendered = match rollpin::render::render(&DiskFs, &cfg.dir, &cfg.options) {
-                Ok(r) => r,
-                Err(e) => return fail(e),
-            };
-            for w in &rendered.warnings {
-                eprintln!("{w}");
-            }
-            let written = match &cfg.output {
-                Some(path) => std::fs::write(path, rendered.yaml.as_bytes())
-                    .map_err(|e| format!("writing {}: {e}", path.display())),
-                None => {
-                    let mut out = std::io::stdout().lock();
-                    match out
-                        .write_all(rendered.yaml.as_bytes())
-                        .and_then(|_| out.flush())
-                    {
-                        Ok(()) => Ok(()),
-                        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                        Err(e) => Err(format!("writing stdout: {e}")),
-                    }
+        Command::Render(args) => render(&args),
+        Command::Verify(args) => verify(&args),
+        Command::Crds => print_stdout(&rollpin::release::crds::crds_yaml(), ExitCode::SUCCESS),
+    }
+}
+
+/// Writes `text` to stdout (a closed pipe is not an error) and returns `code`.
+fn print_stdout(text: &str, code: ExitCode) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            fail(format!("writing stdout: {e}"))
+        }
+        _ => code,
+    }
+}
+
+/// `rollpin render`: build, apply the digest policy, append the release record, write.
+fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
+    let cmp = match CmpEnv::from_vars(std::env::vars()) {
+        Ok(env) => env,
+        Err(e) => return fail(e),
+    };
+    let params = cmp.check_known_parameters().and_then(|()| {
+        Ok((
+            cmp.reorder()?,
+            cmp.release_record()?,
+            cmp.require_digests()?,
+        ))
+    });
+    let (reorder, record_param, digests_param) = match params {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let cfg = args.config(cmp.source_path.as_deref(), reorder);
+    let rendered = match rollpin::render::render(&DiskFs, &cfg.dir, &cfg.options) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    for w in &rendered.warnings {
+        eprintln!("{w}");
+    }
+    let objects: Vec<&serde_json::Value> = rendered.resources.iter().map(|r| &r.obj).collect();
+    if args.release.require_digests || digests_param {
+        if let Err(e) = rollpin::release::policy::require_digests(objects.iter().copied()) {
+            return fail(e);
+        }
+    }
+    let mut yaml = rendered.yaml.as_str();
+    let with_record;
+    if args.release.release_record || record_param {
+        let input = args.release.record_input(&cmp, &cfg.options.reorder);
+        match rollpin::release::record::record(&input, &objects, yaml) {
+            Ok(record) => {
+                let mut s = String::with_capacity(yaml.len() + 4096);
+                s.push_str(yaml);
+                if !s.is_empty() {
+                    s.push_str("---\n");
                 }
-            };
-            // The process ends here: skip freeing the object trees (a measurable share of
-            // a large render's time).
-            std::mem::forget(rendered);
-            match written {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => fail(e),
+                rollpin::yaml::write_document(&record, &mut s);
+                with_record = s;
+                yaml = &with_record;
+            }
+            Err(e) => return fail(e),
+        }
+    }
+    let written = match &cfg.output {
+        Some(path) => std::fs::write(path, yaml.as_bytes())
+            .map_err(|e| format!("writing {}: {e}", path.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(yaml.as_bytes()).and_then(|_| out.flush()) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(format!("writing stdout: {e}")),
             }
         }
+    };
+    // The process ends here: skip freeing the object trees (a measurable share of a large
+    // render's time).
+    std::mem::forget(objects);
+    std::mem::forget(rendered);
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+/// `rollpin verify`: compare a record with a re-render and/or live objects.
+fn verify(args: &rollpin::cli::VerifyArgs) -> ExitCode {
+    let dir = match (&args.dir, &args.live) {
+        (Some(d), _) => Some(d.clone()),
+        (None, None) => Some(".".into()),
+        (None, Some(_)) => None,
+    };
+    let repo_root = args
+        .root
+        .clone()
+        .or_else(|| rollpin::cli::enclosing_git_root(dir.as_deref()?));
+    let cfg = rollpin::release::command::VerifyConfig {
+        record: args.record.clone(),
+        name: args.name.clone(),
+        dir,
+        live: args.live.clone(),
+        allow_unpinned: args.allow_unpinned,
+        json: args.output == rollpin::cli::VerifyOutput::Json,
+        repo_root,
+        limits: args.limits.limits(),
+    };
+    match rollpin::release::command::run(&cfg, &DiskFs) {
+        Ok(o) => print_stdout(&o.stdout, ExitCode::from(o.exit_code)),
+        Err(e) => fail(e),
     }
 }
 

@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 use crate::argocd::parameters::{Parameter, ParameterValue, escape_name, parse_parameters_json};
 use crate::kustomize::order::Order;
 
+/// The parameters rollpin takes (all strings).
+pub const KNOWN_PARAMETERS: [&str; 3] = ["reorder", "release-record", "require-digests"];
+
 /// A parameter with a value rollpin cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -82,7 +85,7 @@ impl CmpEnv {
             Some(json) => parse_parameters_json(&json).map_err(EnvError)?,
             // Without the JSON form, only rollpin's own string parameters can be recovered
             // from `PARAM_<ESCAPED>` (Argo CD always sets both).
-            None => ["reorder"]
+            None => KNOWN_PARAMETERS
                 .iter()
                 .filter_map(|name| {
                     param_vars.get(&escape_name(name)).map(|v| Parameter {
@@ -120,12 +123,38 @@ impl CmpEnv {
         }
     }
 
+    /// A boolean parameter: `true` or `false` (empty or unset: `false`).
+    fn bool_parameter(&self, name: &str) -> Result<bool, EnvError> {
+        match self.string_parameter(name)? {
+            None | Some("" | "false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(other) => Err(EnvError(format!(
+                "parameter '{name}': must be 'true' or 'false', got '{other}'"
+            ))),
+        }
+    }
+
+    /// The `release-record` parameter: append a RollbackManifest to the render.
+    pub fn release_record(&self) -> Result<bool, EnvError> {
+        self.bool_parameter("release-record")
+    }
+
+    /// The `require-digests` parameter: fail when an image is not pinned by digest.
+    pub fn require_digests(&self) -> Result<bool, EnvError> {
+        self.bool_parameter("require-digests")
+    }
+
     /// Parameters rollpin does not know, which it refuses rather than ignores.
     pub fn check_known_parameters(&self) -> Result<(), EnvError> {
-        match self.parameters.iter().find(|p| p.name != "reorder") {
+        match self
+            .parameters
+            .iter()
+            .find(|p| !KNOWN_PARAMETERS.contains(&p.name.as_str()))
+        {
             Some(p) => Err(EnvError(format!(
-                "parameter '{}' is not a rollpin parameter (known: reorder)",
-                p.name
+                "parameter '{}' is not a rollpin parameter (known: {})",
+                p.name,
+                KNOWN_PARAMETERS.join(", ")
             ))),
             None => Ok(()),
         }
@@ -167,8 +196,30 @@ mod tests {
 
     #[test]
     fn param_variables_without_json() {
-        let env = CmpEnv::from_vars(vars(&[("PARAM_REORDER", "legacy")])).unwrap();
+        let env = CmpEnv::from_vars(vars(&[
+            ("PARAM_REORDER", "legacy"),
+            ("PARAM_RELEASE_RECORD", "true"),
+        ]))
+        .unwrap();
         assert_eq!(env.reorder().unwrap(), Some(Order::legacy()));
+        assert!(env.release_record().unwrap());
+        assert!(!env.require_digests().unwrap());
+    }
+
+    #[test]
+    fn boolean_parameters() {
+        let env = CmpEnv::from_vars(vars(&[(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"name":"release-record","string":"true"},{"name":"require-digests","string":"yes"}]"#,
+        )]))
+        .unwrap();
+        env.check_known_parameters().unwrap();
+        assert!(env.release_record().unwrap());
+        let e = env.require_digests().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "parameter 'require-digests': must be 'true' or 'false', got 'yes'"
+        );
     }
 
     #[test]

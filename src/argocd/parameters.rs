@@ -109,6 +109,22 @@ pub fn announcements(default_reorder: &str) -> Vec<Announcement> {
         required: false,
         collection_type: "string".into(),
         string: Some(default_reorder.into()),
+    },
+    Announcement {
+        name: "release-record".into(),
+        title: "Release record".into(),
+        tooltip: "true: append a RollbackManifest that pins this revision's image digests, config hashes, source and render digest (needs rollpin's CRDs in the cluster).".into(),
+        required: false,
+        collection_type: "string".into(),
+        string: Some("false".into()),
+    },
+    Announcement {
+        name: "require-digests".into(),
+        title: "Require image digests".into(),
+        tooltip: "true: fail the render, listing each one, when a container image is not pinned by a digest (image@sha256:…).".into(),
+        required: false,
+        collection_type: "string".into(),
+        string: Some("false".into()),
     }]
 }
 

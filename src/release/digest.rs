@@ -24,8 +24,13 @@ const NOT_CONTENT: [&str; 4] = ["apiVersion", "kind", "metadata", "status"];
 /// apiVersion, kind, metadata and status (`data`, `binaryData`, `stringData`, `type`,
 /// `immutable`), as JSON with sorted keys, so a relabelled config keeps its hash and the
 /// same content always gives the same hash.
+///
+/// A Secret is hashed as the API server stores it, so a rendered Secret and the live one
+/// agree: `stringData` entries are folded into `data` (base64, winning over `data`) and a
+/// missing `type` is `Opaque`; base64 values (Secret `data`, ConfigMap `binaryData`) are
+/// hashed without line breaks.
 pub fn content_sha256(obj: &Value) -> String {
-    let content: serde_json::Map<String, Value> = obj
+    let mut content: serde_json::Map<String, Value> = obj
         .as_object()
         .map(|m| {
             m.iter()
@@ -34,9 +39,56 @@ pub fn content_sha256(obj: &Value) -> String {
                 .collect()
         })
         .unwrap_or_default();
+    let kind = obj.get("kind").and_then(Value::as_str);
+    if kind == Some("Secret") {
+        fold_string_data(&mut content);
+    }
+    // kustomize wraps long base64 values at 70 characters; the API server stores them
+    // unwrapped.
+    let base64_field = if kind == Some("Secret") {
+        "data"
+    } else {
+        "binaryData"
+    };
+    if let Some(Value::Object(m)) = content.get_mut(base64_field) {
+        for v in m.values_mut() {
+            if let Value::String(s) = v {
+                s.retain(|c| !c.is_ascii_whitespace());
+            }
+        }
+    }
     let mut text = String::new();
     canonical_json(&Value::Object(content), &mut text);
     sha256(text.as_bytes())
+}
+
+/// The API server's view of a Secret: `stringData` moved into `data`, `type` defaulted.
+fn fold_string_data(content: &mut serde_json::Map<String, Value>) {
+    use base64::Engine as _;
+    if let Some(Value::Object(string_data)) = content.remove("stringData") {
+        let data = content
+            .entry("data")
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        if let Value::Object(data) = data {
+            for (k, v) in string_data {
+                let text = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string());
+                let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+                data.insert(k, Value::String(encoded));
+            }
+        }
+    }
+    if content
+        .get("data")
+        .is_some_and(|d| d.as_object().is_some_and(|m| m.is_empty()))
+    {
+        content.remove("data");
+    }
+    content
+        .entry("type")
+        .or_insert_with(|| Value::String("Opaque".into()));
 }
 
 /// JSON with object keys sorted at every level (whatever map type serde_json was built
@@ -175,5 +227,12 @@ mod tests {
         let secret = json!({"kind": "Secret", "type": "Opaque", "data": {"k": "dg=="}});
         let retyped = json!({"kind": "Secret", "type": "kubernetes.io/tls", "data": {"k": "dg=="}});
         assert_ne!(content_sha256(&secret), content_sha256(&retyped));
+        // What the API server stores for a rendered Secret hashes the same.
+        let rendered = json!({"kind": "Secret", "stringData": {"k": "v"}, "data": {"j": "dw=="}});
+        let live = json!({"kind": "Secret", "type": "Opaque", "data": {"j": "dw==", "k": "dg=="}});
+        assert_eq!(content_sha256(&rendered), content_sha256(&live));
+        let wrapped = json!({"kind": "ConfigMap", "binaryData": {"b": "AAAA\nAAAA"}});
+        let unwrapped = json!({"kind": "ConfigMap", "binaryData": {"b": "AAAAAAAA"}});
+        assert_eq!(content_sha256(&wrapped), content_sha256(&unwrapped));
     }
 }

@@ -6,6 +6,7 @@
 //! The types derive kube's `CustomResource`, so `rollpin crds` prints their CRDs from the
 //! same definitions the assessor ([`crate::health`]) reads.
 
+pub mod command;
 pub mod crds;
 pub mod digest;
 pub mod pins;

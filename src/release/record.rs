@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::digest::sha256;
 use super::{RendererPin, ResourcePin, RollbackManifest, RollbackManifestSpec, SourcePin};
+use crate::kustomize::order::Order;
 
 /// The sync wave Argo CD applies the record in: after the app's own resources.
 pub const RECORD_SYNC_WAVE: &str = "1000";
@@ -35,6 +36,25 @@ pub struct RecordInput {
     pub source: SourcePin,
     /// The `--reorder` option as given (`legacy`, `none` or empty).
     pub reorder: String,
+}
+
+/// How the record names a `--reorder` choice: `legacy`, `none`, or empty for the default.
+pub fn reorder_name(order: &Option<Order>) -> &'static str {
+    match order {
+        None => "",
+        Some(Order::Fifo) => "none",
+        Some(Order::Legacy { .. }) => "legacy",
+    }
+}
+
+/// The `--reorder` choice a record names; `None` for a name rollpin does not know.
+pub fn reorder_from_name(name: &str) -> Option<Option<Order>> {
+    match name {
+        "" => Some(None),
+        "legacy" => Some(Some(Order::legacy())),
+        "none" => Some(Some(Order::Fifo)),
+        _ => None,
+    }
 }
 
 /// A record cannot be made.

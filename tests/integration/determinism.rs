@@ -1,0 +1,1 @@
+//! Determinism: (filled in by the determinism work).

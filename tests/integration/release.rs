@@ -1,0 +1,2 @@
+//! `rollpin render --release-record|--require-digests`, `rollpin verify` and `rollpin crds`
+//! through the binary.
