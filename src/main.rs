@@ -80,10 +80,12 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
         eprintln!("{w}");
     }
     let objects: Vec<&serde_json::Value> = rendered.resources.iter().map(|r| &r.obj).collect();
-    if args.release.require_digests || digests_param {
-        if let Err(e) = rollpin::release::policy::require_digests(objects.iter().copied()) {
-            return fail(e);
-        }
+    let require_digests = args.release.require_digests || digests_param;
+    if let Err(e) = require_digests
+        .then(|| rollpin::release::policy::require_digests(objects.iter().copied()))
+        .unwrap_or(Ok(()))
+    {
+        return fail(e);
     }
     let mut yaml = rendered.yaml.as_str();
     let with_record;
