@@ -80,12 +80,11 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
         eprintln!("{w}");
     }
     let objects: Vec<&serde_json::Value> = rendered.resources.iter().map(|r| &r.obj).collect();
-    let require_digests = args.release.require_digests || digests_param;
-    if let Err(e) = require_digests
-        .then(|| rollpin::release::policy::require_digests(objects.iter().copied()))
-        .unwrap_or(Ok(()))
-    {
-        return fail(e);
+    if args.release.require_digests || digests_param {
+        let policy = rollpin::release::policy::require_digests(objects.iter().copied());
+        if let Err(e) = policy {
+            return fail(e);
+        }
     }
     let mut yaml = rendered.yaml.as_str();
     let with_record;
