@@ -2,56 +2,11 @@
 //! error exits non-zero, names the file (and line or resource), and writes nothing to
 //! stdout.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
-use tempfile::TempDir;
-
-/// A scratch app tree.
-struct App {
-    dir: TempDir,
-}
-
-impl App {
-    fn new() -> App {
-        App {
-            dir: tempfile::tempdir().expect("tempdir"),
-        }
-    }
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-    fn write(&self, rel: &str, body: &str) -> &App {
-        let p = self.path(rel);
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        std::fs::write(p, body).expect("write");
-        self
-    }
-    fn render(&self, rel: &str, extra: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_rollpin"))
-            .arg("render")
-            .arg(self.path(rel))
-            .args(extra)
-            .output()
-            .expect("run rollpin")
-    }
-}
+use crate::util::{App, assert_fails};
 
 const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: v\n";
-
-/// Asserts a failed render: exit ≠ 0, empty stdout, stderr containing every needle.
-fn assert_fails(out: &Output, needles: &[&str]) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "expected failure; stderr: {stderr}");
-    assert!(
-        out.stdout.is_empty(),
-        "stdout must be empty on error, got {:?}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    for n in needles {
-        assert!(stderr.contains(n), "stderr lacks {n:?}:\n{stderr}");
-    }
-}
 
 #[test]
 fn renders_to_stdout() {

@@ -1,6 +1,9 @@
 //! Shared helpers: paths, rendering a directory through the library, short diffs.
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
 
 use rollpin::kustomize::Options;
 use rollpin::kustomize::fs::FileSystem;
@@ -49,4 +52,48 @@ pub fn first_difference(expected: &str, actual: &str) -> String {
         expected.lines().count(),
         actual.lines().count()
     )
+}
+
+/// A scratch app tree.
+pub struct App {
+    dir: TempDir,
+}
+
+impl App {
+    pub fn new() -> App {
+        App {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+    pub fn write(&self, rel: &str, body: &str) -> &App {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, body).expect("write");
+        self
+    }
+    pub fn render(&self, rel: &str, extra: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_rollpin"))
+            .arg("render")
+            .arg(self.path(rel))
+            .args(extra)
+            .output()
+            .expect("run rollpin")
+    }
+}
+
+/// Asserts a failed render: exit ≠ 0, empty stdout, stderr containing every needle.
+pub fn assert_fails(out: &Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "expected failure; stderr: {stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "stdout must be empty on error, got {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    for n in needles {
+        assert!(stderr.contains(n), "stderr lacks {n:?}:\n{stderr}");
+    }
 }
