@@ -139,3 +139,59 @@ fn install_adds_argocd_cm_health_keys() {
         .unwrap_or("");
     assert!(lua.contains("return hs"), "a health script");
 }
+
+#[test]
+fn crds_copy_is_current() {
+    let path = manifest_dir().join("argocd-cm-patch/rollpin/crds.yaml");
+    let checked_in = std::fs::read_to_string(&path).expect("crds.yaml");
+    assert!(
+        checked_in == rollpin::release::crds::crds_yaml(),
+        "argocd-cm-patch/rollpin/crds.yaml is stale: \
+         cargo run -- crds > argocd-cm-patch/rollpin/crds.yaml"
+    );
+}
+
+#[test]
+fn install_adds_rollpin_crds_and_release_parameters() {
+    let objs = rendered_install();
+    let crds: Vec<&str> = objs
+        .iter()
+        .filter(|o| o["kind"] == "CustomResourceDefinition")
+        .map(|o| o["metadata"]["name"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        crds,
+        [
+            "rollbackmanifests.rollpin.dev",
+            "rollbackrequests.rollpin.dev"
+        ]
+    );
+    assert!(
+        objs.iter()
+            .filter(|o| o["kind"] == "CustomResourceDefinition")
+            .all(|o| o["metadata"].get("namespace").is_none()),
+        "CRDs are cluster-scoped: no namespace"
+    );
+    let plugin = std::fs::read_to_string(manifest_dir().join("plugin.yaml")).expect("plugin.yaml");
+    let doc = parse_stream(&plugin, Schema::Kyaml).expect("plugin.yaml parses");
+    let names: Vec<&str> = doc[0].value["spec"]["parameters"]["static"]
+        .as_array()
+        .expect("static parameters")
+        .iter()
+        .map(|p| p["name"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(names, rollpin::argocd::env::KNOWN_PARAMETERS);
+    // The static announcement and `rollpin parameters` agree on every parameter.
+    let dynamic = rollpin::argocd::parameters::announcements("legacy");
+    for (p, a) in doc[0].value["spec"]["parameters"]["static"]
+        .as_array()
+        .expect("static")
+        .iter()
+        .zip(&dynamic)
+    {
+        assert_eq!(p["name"], a.name.as_str());
+        assert_eq!(p["title"], a.title.as_str());
+        assert_eq!(p["tooltip"], a.tooltip.as_str());
+        assert_eq!(p["string"].as_str(), a.string.as_deref());
+    }
+}
