@@ -222,3 +222,52 @@ fn dynamic_parameters_announce_json() {
             .any(|a| a["name"] == "reorder" && a["collectionType"] == "string")
     );
 }
+
+#[test]
+fn release_record_parameter_pins_the_revision_argocd_renders() {
+    let repo = Checkout::of_examples();
+    let params =
+        r#"[{"name":"release-record","string":"true"},{"name":"require-digests","string":"true"}]"#;
+    let out = repo.run(
+        GENERATE,
+        "overlays/production",
+        &[("ARGOCD_APP_PARAMETERS", params)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plain = std::fs::read(manifest_dir().join("fixtures/examples/production.yaml"))
+        .expect("recorded output");
+    assert!(
+        out.stdout.starts_with(&plain),
+        "the record follows the unchanged render"
+    );
+    let objs = objects(&out.stdout);
+    let record = objs.last().expect("objects");
+    assert_eq!(record["kind"], "RollbackManifest");
+    assert_eq!(record["metadata"]["name"], "storefront-prod-5e2d1f0");
+    assert_eq!(record["metadata"]["namespace"], "storefront");
+    let source = &record["spec"]["source"];
+    assert_eq!(source["repoURL"], "https://git.example.com/shop.git");
+    assert_eq!(source["path"], "overlays/production");
+    assert_eq!(source["targetRevision"], "main");
+    assert_eq!(
+        source["revision"],
+        "5e2d1f0c9b8a7f6e5d4c3b2a19081726354a3b2c"
+    );
+    // Staging's image is a tag: the digest policy refuses it before anything is applied.
+    let staging = repo.run(
+        GENERATE,
+        "overlays/staging",
+        &[("ARGOCD_APP_PARAMETERS", params)],
+    );
+    assert!(!staging.status.success());
+    assert!(staging.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&staging.stderr);
+    assert!(
+        stderr.contains("container storefront: ghcr.io/example-shop/storefront:1.9.0-rc.2"),
+        "{stderr}"
+    );
+}
