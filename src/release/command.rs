@@ -64,7 +64,7 @@ fn read_file(path: &Path, limits: &Limits) -> Result<String, VerifyError> {
 pub fn run(cfg: &VerifyConfig, fs: &dyn FileSystem) -> Result<VerifyOutcome, VerifyError> {
     let text = read_file(&cfg.record, &cfg.limits)?;
     let record = find_record(
-        &read_objects(&text, &cfg.record)?,
+        &read_objects(&text, &cfg.record, cfg.limits.yaml())?,
         &cfg.record,
         cfg.name.as_deref(),
     )?;
@@ -98,7 +98,7 @@ pub fn run(cfg: &VerifyConfig, fs: &dyn FileSystem) -> Result<VerifyOutcome, Ver
         checked.push(format!("re-render of {}", dir.display()));
     }
     if let Some(live) = &cfg.live {
-        let objects = read_objects(&read_file(live, &cfg.limits)?, live)?;
+        let objects = read_objects(&read_file(live, &cfg.limits)?, live, cfg.limits.yaml())?;
         drift.extend(compare_live(spec, &objects, true));
         checked.push(format!("live objects in {}", live.display()));
     }

@@ -17,8 +17,12 @@ use super::{ContainerPin, Drift, RollbackManifest, RollbackManifestSpec, Workloa
 pub struct VerifyError(pub String);
 
 /// The objects of a YAML stream, `kind: List` items flattened.
-pub fn read_objects(text: &str, path: &Path) -> Result<Vec<Value>, VerifyError> {
-    let docs = crate::yaml::parse_stream(text, crate::yaml::Schema::Kyaml)
+pub fn read_objects(
+    text: &str,
+    path: &Path,
+    limits: crate::yaml::Limits,
+) -> Result<Vec<Value>, VerifyError> {
+    let docs = crate::yaml::parse_stream_with_limits(text, crate::yaml::Schema::Kyaml, limits)
         .map_err(|e| VerifyError(format!("{}: {e}", path.display())))?;
     let mut out = Vec::new();
     for d in docs {

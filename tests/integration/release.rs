@@ -497,6 +497,13 @@ fn verify_errors_name_the_record_file() {
         &verify(&app, broken.to_str().expect("utf-8"), &[]),
         &["broken.yaml: RollbackManifest \"shop-0123456\": spec.renderDigest: invalid type"],
     );
+    assert_fails(
+        &verify(&app, &record, &["--max-file-bytes", "100"]),
+        &[
+            "record.yaml: ",
+            "over the 100-byte file limit (--max-file-bytes)",
+        ],
+    );
     // A re-render that fails is an error, not drift.
     app.write("app/kustomization.yaml", "resources:\n- missing.yaml\n");
     assert_fails(
