@@ -56,7 +56,7 @@ fn print_stdout(text: &str, code: ExitCode) -> ExitCode {
 
 /// `rollpin render`: build, apply the digest policy, append the release record, write.
 fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
-    let cmp = match CmpEnv::from_vars(std::env::vars()) {
+    let cmp = match CmpEnv::from_os_vars(std::env::vars_os()) {
         Ok(env) => env,
         Err(e) => return fail(e),
     };

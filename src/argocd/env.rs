@@ -98,6 +98,30 @@ impl CmpEnv {
         Ok(env)
     }
 
+    /// Reads the process environment's variables (`std::env::vars_os()`): variables Argo
+    /// CD does not set for plugins are skipped whatever their bytes; one it does set that
+    /// is not UTF-8 is an error naming it.
+    pub fn from_os_vars(
+        vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+    ) -> Result<CmpEnv, EnvError> {
+        let mut utf8 = Vec::new();
+        for (k, v) in vars {
+            let Ok(k) = k.into_string() else { continue };
+            let read =
+                k.starts_with("ARGOCD_") || k.starts_with("PARAM_") || k.starts_with("KUBE_");
+            match v.into_string() {
+                Ok(v) => utf8.push((k, v)),
+                Err(_) if read => {
+                    return Err(EnvError(format!(
+                        "environment variable {k} is not valid UTF-8"
+                    )));
+                }
+                Err(_) => {}
+            }
+        }
+        CmpEnv::from_vars(utf8)
+    }
+
     fn string_parameter(&self, name: &str) -> Result<Option<&str>, EnvError> {
         match self.parameters.iter().find(|p| p.name == name) {
             None => Ok(None),
@@ -204,6 +228,26 @@ mod tests {
         assert_eq!(env.reorder().unwrap(), Some(Order::legacy()));
         assert!(env.release_record().unwrap());
         assert!(!env.require_digests().unwrap());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_variables() {
+        use std::ffi::OsString;
+        use std::os::unix::ffi::OsStringExt;
+        let junk = || OsString::from_vec(vec![0xff, 0xfe]);
+        let env = CmpEnv::from_os_vars(vec![
+            (OsString::from("JUNK"), junk()),
+            (junk(), OsString::from("x")),
+            (OsString::from("ARGOCD_APP_NAME"), OsString::from("shop")),
+        ])
+        .unwrap();
+        assert_eq!(env.app_name.as_deref(), Some("shop"));
+        let e = CmpEnv::from_os_vars(vec![(OsString::from("ARGOCD_APP_NAME"), junk())]);
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "environment variable ARGOCD_APP_NAME is not valid UTF-8"
+        );
     }
 
     #[test]

@@ -529,3 +529,32 @@ fn external_plugin_is_refused() {
         ],
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn non_utf8_environment_is_not_a_crash() {
+    use std::os::unix::ffi::OsStringExt;
+    let junk = std::ffi::OsString::from_vec(vec![0xff, 0xfe]);
+    let app = App::new();
+    app.write("kustomization.yaml", "resources:\n- cm.yaml\n")
+        .write("cm.yaml", CM);
+    let run = |name: &str| {
+        Command::new(env!("CARGO_BIN_EXE_rollpin"))
+            .arg("render")
+            .arg(app.path(""))
+            .env(name, &junk)
+            .output()
+            .expect("run rollpin")
+    };
+    let unrelated = run("JUNK");
+    assert!(
+        unrelated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&unrelated.stderr)
+    );
+    assert!(!unrelated.stdout.is_empty());
+    assert_fails(
+        &run("ARGOCD_APP_NAME"),
+        &["environment variable ARGOCD_APP_NAME is not valid UTF-8"],
+    );
+}
