@@ -90,14 +90,16 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
     let with_record;
     if args.release.release_record || record_param {
         let input = args.release.record_input(&cmp, &cfg.options.reorder);
-        match rollpin::release::record::record(&input, &objects, yaml) {
-            Ok(record) => {
-                let mut s = String::with_capacity(yaml.len() + 4096);
+        let record = rollpin::release::record::record(&input, &objects, yaml)
+            .and_then(|r| rollpin::release::record::write_record(&r));
+        match record {
+            Ok(doc) => {
+                let mut s = String::with_capacity(yaml.len() + doc.len() + 4);
                 s.push_str(yaml);
                 if !s.is_empty() {
                     s.push_str("---\n");
                 }
-                rollpin::yaml::write_document(&record, &mut s);
+                s.push_str(&doc);
                 with_record = s;
                 yaml = &with_record;
             }

@@ -20,6 +20,10 @@ pub const RECORD_ANNOTATIONS: [(&str, &str); 3] = [
     ("argocd.argoproj.io/sync-wave", RECORD_SYNC_WAVE),
 ];
 
+/// The largest record rollpin writes: etcd's default request limit (1.5 MiB). A bigger
+/// object would be refused by the API server when Argo CD applies it.
+pub const MAX_RECORD_BYTES: usize = 1536 * 1024;
+
 /// The label naming the app a record belongs to.
 pub const APP_LABEL: &str = "rollpin.dev/app";
 
@@ -182,6 +186,24 @@ pub fn record(input: &RecordInput, objects: &[&Value], stream: &str) -> Result<V
     serde_json::to_value(&rm).map_err(|e| RecordError(e.to_string()))
 }
 
+/// The record as a YAML document, refused when it is too big to store.
+pub fn write_record(record: &Value) -> Result<String, RecordError> {
+    let mut doc = String::new();
+    crate::yaml::write_document(record, &mut doc);
+    if doc.len() > MAX_RECORD_BYTES {
+        let objects = record
+            .pointer("/spec/resources")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        return Err(RecordError(format!(
+            "the record for {objects} objects is {} bytes, over the {MAX_RECORD_BYTES}-byte limit \
+             an object can have in etcd; split the app or render without --release-record",
+            doc.len()
+        )));
+    }
+    Ok(doc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,6 +269,18 @@ mod tests {
             "Prune=false"
         );
         assert!(rec.get("status").is_none());
+        assert!(
+            write_record(&rec)
+                .unwrap()
+                .starts_with("apiVersion: rollpin.dev/v1alpha1\n")
+        );
+        let many: Vec<Value> = (0..6000)
+            .map(|i| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("c{i}")}}))
+            .collect();
+        let refs: Vec<&Value> = many.iter().collect();
+        let big = record(&input, &refs, "").unwrap();
+        let e = write_record(&big).unwrap_err().0;
+        assert!(e.contains("the record for 6000 objects is "), "{e}");
         let no_rev = RecordInput {
             app: "shop".into(),
             ..RecordInput::default()
