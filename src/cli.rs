@@ -290,6 +290,9 @@ pub enum VerifyOutput {
     Text,
     /// JSON: the release, whether it verified, and the drift list.
     Json,
+    /// A status merge patch (`Verified` condition, drift list) for `kubectl patch
+    /// rollbackmanifest NAME --subresource=status --type=merge`.
+    Status,
 }
 
 /// Arguments of `rollpin verify`.

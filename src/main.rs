@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use rollpin::argocd::CmpEnv;
-use rollpin::cli::{Cli, Command};
+use rollpin::cli::{Cli, Command, VerifyOutput};
 use rollpin::kustomize::fs::DiskFs;
+use rollpin::release::command::ReportFormat;
 
 /// Prints an error the way every command does and returns the failure code.
 fn fail(message: impl std::fmt::Display) -> ExitCode {
@@ -145,7 +146,11 @@ fn verify(args: &rollpin::cli::VerifyArgs) -> ExitCode {
         dir,
         live: args.live.clone(),
         allow_unpinned: args.allow_unpinned,
-        json: args.output == rollpin::cli::VerifyOutput::Json,
+        format: match args.output {
+            VerifyOutput::Text => ReportFormat::Text,
+            VerifyOutput::Json => ReportFormat::Json,
+            VerifyOutput::Status => ReportFormat::Status(now()),
+        },
         repo_root,
         limits: args.limits.limits(),
     };
@@ -155,15 +160,20 @@ fn verify(args: &rollpin::cli::VerifyArgs) -> ExitCode {
     }
 }
 
-/// `rollpin health`: assess, then print the whole report at once (nothing on error).
-fn health(args: &rollpin::cli::HealthArgs) -> ExitCode {
-    // The only place `rollpin health` reads the clock.
+/// The clock, read only here (for `rollpin health` and `rollpin verify -o status`; never
+/// by a render), to whole seconds.
+fn now() -> rollpin::health::Timestamp {
     let since_epoch = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    let now = rollpin::health::Timestamp::new(since_epoch.as_secs() as i64, 0)
-        .unwrap_or(rollpin::health::Timestamp::UNIX_EPOCH);
-    let outcome = match rollpin::health::command::run(&args.config(), now, &mut std::io::stdin()) {
+    rollpin::health::Timestamp::new(since_epoch.as_secs() as i64, 0)
+        .unwrap_or(rollpin::health::Timestamp::UNIX_EPOCH)
+}
+
+/// `rollpin health`: assess, then print the whole report at once (nothing on error).
+fn health(args: &rollpin::cli::HealthArgs) -> ExitCode {
+    let outcome = match rollpin::health::command::run(&args.config(), now(), &mut std::io::stdin())
+    {
         Ok(o) => o,
         Err(e) => return fail(error_chain(&e)),
     };

@@ -29,12 +29,25 @@ pub struct VerifyConfig {
     pub live: Option<PathBuf>,
     /// Whether images without a digest in the record are accepted.
     pub allow_unpinned: bool,
-    /// JSON instead of text.
-    pub json: bool,
+    /// The report's format.
+    pub format: ReportFormat,
     /// Repository root for the re-render.
     pub repo_root: Option<PathBuf>,
     /// Build limits for the re-render.
     pub limits: Limits,
+}
+
+/// How `rollpin verify` prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// One line per difference.
+    Text,
+    /// `{release, revision, verified, drift}`.
+    Json,
+    /// A merge patch of the RollbackManifest's status (`Verified` condition and drift
+    /// list) for `kubectl patch --subresource=status`; the condition's
+    /// lastTransitionTime is `now`.
+    Status(crate::health::Timestamp),
 }
 
 /// The report and the exit code.
@@ -106,10 +119,10 @@ pub fn run(cfg: &VerifyConfig, fs: &dyn FileSystem) -> Result<VerifyOutcome, Ver
         super::verify::unpinned(spec, &mut drift);
     }
     let exit_code = if drift.is_empty() { 0 } else { DRIFT_EXIT_CODE };
-    let stdout = if cfg.json {
-        json_report(&record, &drift)
-    } else {
-        text_report(&record, &drift, &checked)
+    let stdout = match cfg.format {
+        ReportFormat::Text => text_report(&record, &drift, &checked),
+        ReportFormat::Json => json_report(&record, &drift),
+        ReportFormat::Status(now) => status_patch(&record, drift, &checked, now),
     };
     Ok(VerifyOutcome { stdout, exit_code })
 }
@@ -166,6 +179,43 @@ fn json_report(record: &RollbackManifest, drift: &[Drift]) -> String {
         "drift": drift,
     });
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// `{"status": {...}}` with the `Verified` condition and the drift list.
+fn status_patch(
+    record: &RollbackManifest,
+    drift: Vec<Drift>,
+    checked: &[String],
+    now: crate::health::Timestamp,
+) -> String {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+    let verified = drift.is_empty();
+    let condition = Condition {
+        type_: super::VERIFIED_CONDITION.to_string(),
+        status: if verified { "True" } else { "False" }.to_string(),
+        reason: if verified { "Matches" } else { "Drift" }.to_string(),
+        message: if verified {
+            format!("{} match the release", checked.join(" and "))
+        } else {
+            format!(
+                "{} difference{} between the release and {}",
+                drift.len(),
+                if drift.len() == 1 { "" } else { "s" },
+                checked.join(" and ")
+            )
+        },
+        last_transition_time: Time(now),
+        observed_generation: record.metadata.generation,
+    };
+    let status = super::RollbackManifestStatus {
+        conditions: vec![condition],
+        drift,
+        observed_generation: record.metadata.generation,
+    };
+    let mut s =
+        serde_json::to_string_pretty(&serde_json::json!({ "status": status })).unwrap_or_default();
     s.push('\n');
     s
 }

@@ -529,3 +529,74 @@ fn crds_print_both_definitions() {
     );
     assert!(all.iter().all(|d| d["kind"] == "CustomResourceDefinition"));
 }
+
+/// The record in `record_path` with the status `verify -o status` printed merged in.
+fn record_with_status(record_path: &str, patch: &[u8]) -> Value {
+    let text = std::fs::read_to_string(record_path).expect("read record");
+    let mut record = docs(&text)
+        .into_iter()
+        .find(|d| d["kind"] == "RollbackManifest")
+        .expect("record");
+    let patch: Value = serde_json::from_slice(patch).expect("status patch is JSON");
+    record["status"] = patch["status"].clone();
+    record
+}
+
+fn health_of(app: &App, record: &Value) -> Value {
+    app.write("assessed.json", &record.to_string());
+    let file = app.path("assessed.json");
+    let out = rollpin(
+        &["health", "-o", "json", file.to_str().expect("utf-8")],
+        &[],
+    );
+    serde_json::from_slice(&out.stdout).expect("health json")
+}
+
+#[test]
+fn verify_status_patch_drives_the_records_health() {
+    let app = pinned_app();
+    let record = record_file(&app);
+    let ok = verify(&app, &record, &["-o", "status"]);
+    assert!(ok.status.success());
+    let patched = record_with_status(&record, &ok.stdout);
+    let cond = &patched["status"]["conditions"][0];
+    assert_eq!(cond["type"], "Verified");
+    assert_eq!(cond["status"], "True");
+    assert_eq!(cond["reason"], "Matches");
+    assert!(
+        cond["lastTransitionTime"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
+    let health = health_of(&app, &patched);
+    assert_eq!(
+        health["resources"][0]["health"]["status"], "Healthy",
+        "{health}"
+    );
+    assert_eq!(
+        health["resources"][0]["health"]["message"], "Live state matches the release",
+        "{health}"
+    );
+
+    let moved = std::fs::read_to_string(app.path("app/deploy.yaml"))
+        .expect("read")
+        .replace(&digest('b'), &digest('c'));
+    app.write("app/deploy.yaml", &moved);
+    let drifted = verify(&app, &record, &["-o", "status"]);
+    assert_eq!(drifted.status.code(), Some(3));
+    let patched = record_with_status(&record, &drifted.stdout);
+    assert_eq!(patched["status"]["conditions"][0]["status"], "False");
+    assert_eq!(patched["status"]["drift"][0]["field"], "image");
+    let health = health_of(&app, &patched);
+    assert_eq!(
+        health["resources"][0]["health"]["status"], "Degraded",
+        "{health}"
+    );
+    let message = health["resources"][0]["health"]["message"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        message.starts_with("Live state differs from the release: Deployment shop/web container proxy: image envoy:1.29@sha256:bbbb"),
+        "{message}"
+    );
+}
