@@ -104,8 +104,9 @@ fn is_env_var_name(k: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
 }
 
-/// Pairs of an env file. A key without `=` gets an empty value: kustomize would read the
-/// build machine's environment there, which a hermetic render never does.
+/// Pairs of an env file. A key without `=` gets an empty value, as in kustomize 5 (before
+/// v5.0.0 kustomize read the build machine's environment there; the fixture
+/// `configmap-generator-env-files` was recorded with `FLAG_ONLY` set, and stays empty).
 fn env_pairs(bytes: &[u8], secret: bool) -> Result<Vec<Pair>, String> {
     let mut out = Vec::new();
     for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
