@@ -13,18 +13,94 @@ use super::{ConfigPin, ContainerPin, WorkloadPin};
 /// `spec.template.spec` (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
 /// ReplicationController, Argo Rollouts' Rollout and any custom resource shaped alike).
 pub fn pod_spec(obj: &Value) -> Option<&Value> {
+    pod_spec_at(obj).map(|(_, spec)| spec)
+}
+
+/// [`pod_spec`] with its path in the object (`spec.template.spec`).
+pub fn pod_spec_at(obj: &Value) -> Option<(&'static str, &Value)> {
     let spec = obj.get("spec")?;
     let has_containers = |s: &Value| s.get("containers").is_some_and(Value::is_array);
     if obj.get("kind").and_then(Value::as_str) == Some("Pod") && has_containers(spec) {
-        return Some(spec);
+        return Some(("spec", spec));
     }
     [
-        spec.pointer("/template/spec"),
-        spec.pointer("/jobTemplate/spec/template/spec"),
+        ("spec.template.spec", spec.pointer("/template/spec")),
+        (
+            "spec.jobTemplate.spec.template.spec",
+            spec.pointer("/jobTemplate/spec/template/spec"),
+        ),
     ]
     .into_iter()
-    .flatten()
-    .find(|s| has_containers(s))
+    .find_map(|(path, s)| s.filter(|s| has_containers(s)).map(|s| (path, s)))
+}
+
+/// Every `image` string field of `obj` outside `metadata`, `status` and its workload
+/// containers and init containers (which [`workloads`] pins), as `(path, image)` in
+/// document order.
+pub fn field_images(obj: &Value) -> Vec<(String, String)> {
+    let covered = pod_spec_at(obj).map(|(path, spec)| {
+        let mut paths = std::collections::HashSet::new();
+        for key in ["containers", "initContainers"] {
+            for i in 0..items(spec, key).count() {
+                paths.insert(format!("{path}.{key}[{i}].image"));
+            }
+        }
+        paths
+    });
+    let mut out = Vec::new();
+    if let Some(m) = obj.as_object() {
+        for (k, v) in m
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "metadata" | "status"))
+        {
+            walk_images(v, k.clone(), &mut out);
+        }
+    }
+    out.retain(|(path, _)| !covered.as_ref().is_some_and(|c| c.contains(path)));
+    out
+}
+
+fn walk_images(v: &Value, path: String, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m {
+                let child_path = format!("{path}.{k}");
+                match child {
+                    Value::String(image) if k == "image" => out.push((child_path, image.clone())),
+                    _ => walk_images(child, child_path, out),
+                }
+            }
+        }
+        Value::Array(a) => {
+            for (i, child) in a.iter().enumerate() {
+                walk_images(child, format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The [`field_images`] of every object, pinned.
+pub fn images<'a>(objects: impl IntoIterator<Item = &'a Value>) -> Vec<super::FieldImagePin> {
+    let mut out = Vec::new();
+    for obj in objects {
+        for (path, image) in field_images(obj) {
+            let digest = match image_pin(&image) {
+                ImagePin::Digest(d) => Some(d.to_string()),
+                _ => None,
+            };
+            out.push(super::FieldImagePin {
+                api_version: str_at(obj, "/apiVersion").to_string(),
+                kind: str_at(obj, "/kind").to_string(),
+                namespace: str_at(obj, "/metadata/namespace").to_string(),
+                name: str_at(obj, "/metadata/name").to_string(),
+                path,
+                image,
+                digest,
+            });
+        }
+    }
+    out
 }
 
 fn str_at<'a>(v: &'a Value, pointer: &str) -> &'a str {
@@ -150,6 +226,40 @@ mod tests {
         assert!(pod_spec(&cron).is_some());
         assert!(pod_spec(&cm).is_none());
         assert!(pod_spec(&template_without_containers).is_none());
+    }
+
+    #[test]
+    fn finds_images_outside_workload_containers() {
+        let prom = json!({"apiVersion": "monitoring.coreos.com/v1", "kind": "Prometheus",
+            "metadata": {"name": "k8s", "annotations": {"image": "not-this"}},
+            "spec": {"image": "quay.io/prometheus/prometheus:v2.54.1", "imageTag": "x"},
+            "status": {"image": "nor-this"}});
+        assert_eq!(
+            field_images(&prom),
+            [(
+                "spec.image".to_string(),
+                "quay.io/prometheus/prometheus:v2.54.1".to_string()
+            )]
+        );
+        let pod = json!({"kind": "Pod", "spec": {
+            "containers": [{"name": "a", "image": "a:1"}],
+            "ephemeralContainers": [{"name": "debug", "image": "busybox"}]}});
+        assert_eq!(
+            field_images(&pod),
+            [(
+                "spec.ephemeralContainers[0].image".to_string(),
+                "busybox".to_string()
+            )]
+        );
+        let wf = json!({"kind": "CronWorkflow", "spec": {"workflowSpec": {"templates": [
+            {"name": "t", "container": {"image": "report:1.0"}}]}}});
+        assert_eq!(
+            field_images(&wf)[0].0,
+            "spec.workflowSpec.templates[0].container.image"
+        );
+        let deploy = json!({"kind": "Deployment", "spec": {"template": {"spec": {
+            "containers": [{"name": "a", "image": "a:1"}]}}}});
+        assert!(field_images(&deploy).is_empty());
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The digest policy (`--require-digests`): every container and init container image of
-//! the render must be pinned by a digest, or the render fails listing each one that is not.
+//! the render — and every other `image` field ([`field_images`]) — must be pinned by a
+//! digest, or the render fails listing each one that is not.
 
 use serde_json::Value;
 
 use super::digest::{ImagePin, image_pin};
 use super::object_ref;
-use super::pins::pod_spec;
+use super::pins::{field_images, pod_spec};
 
 /// Images not pinned by a digest, one line each.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,27 +22,35 @@ pub fn require_digests<'a>(
     objects: impl IntoIterator<Item = &'a Value>,
 ) -> Result<(), UnpinnedImages> {
     let mut unpinned = Vec::new();
+    let why = |image: &str| match image_pin(image) {
+        ImagePin::Digest(_) => None,
+        ImagePin::Tag if image.is_empty() => Some(" (no image)".to_string()),
+        ImagePin::Tag => Some(String::new()),
+        ImagePin::Malformed(d) => Some(format!(" (malformed digest {d:?})")),
+    };
     for obj in objects {
-        let Some(spec) = pod_spec(obj) else { continue };
-        for (key, label) in [
-            ("initContainers", "initContainer"),
-            ("containers", "container"),
-        ] {
-            for c in spec
-                .get(key)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let name = c.get("name").and_then(Value::as_str).unwrap_or("");
-                let image = c.get("image").and_then(Value::as_str).unwrap_or("");
-                let why = match image_pin(image) {
-                    ImagePin::Digest(_) => continue,
-                    ImagePin::Tag if image.is_empty() => " (no image)".to_string(),
-                    ImagePin::Tag => String::new(),
-                    ImagePin::Malformed(d) => format!(" (malformed digest {d:?})"),
-                };
-                unpinned.push(format!("{} {label} {name}: {image}{why}", object_ref(obj)));
+        if let Some(spec) = pod_spec(obj) {
+            for (key, label) in [
+                ("initContainers", "initContainer"),
+                ("containers", "container"),
+            ] {
+                for c in spec
+                    .get(key)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let name = c.get("name").and_then(Value::as_str).unwrap_or("");
+                    let image = c.get("image").and_then(Value::as_str).unwrap_or("");
+                    if let Some(why) = why(image) {
+                        unpinned.push(format!("{} {label} {name}: {image}{why}", object_ref(obj)));
+                    }
+                }
+            }
+        }
+        for (path, image) in field_images(obj) {
+            if let Some(why) = why(&image) {
+                unpinned.push(format!("{} field {path}: {image}{why}", object_ref(obj)));
             }
         }
     }
@@ -69,6 +78,9 @@ mod tests {
                                       {"name": "proxy", "image": "envoy:1.29"}]}}}}),
             json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
                    "spec": {"containers": [{"name": "c"}]}}),
+            json!({"apiVersion": "monitoring.coreos.com/v1", "kind": "Prometheus",
+                   "metadata": {"name": "k8s", "namespace": "mon"},
+                   "spec": {"image": "quay.io/prometheus/prometheus:v2.54.1"}}),
         ];
         let err = require_digests(objs.iter()).unwrap_err();
         assert_eq!(
@@ -77,11 +89,12 @@ mod tests {
                 "apps/v1 Deployment prod/web initContainer init: busybox@sha256:abc (malformed digest \"sha256:abc\")",
                 "apps/v1 Deployment prod/web container proxy: envoy:1.29",
                 "v1 Pod p container c:  (no image)",
+                "monitoring.coreos.com/v1 Prometheus mon/k8s field spec.image: quay.io/prometheus/prometheus:v2.54.1",
             ]
         );
         assert!(
             err.to_string()
-                .starts_with("--require-digests: 3 images are not pinned by digest:\n  apps/v1")
+                .starts_with("--require-digests: 4 images are not pinned by digest:\n  apps/v1")
         );
         assert!(require_digests(objs[..0].iter()).is_ok());
     }

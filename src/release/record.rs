@@ -151,6 +151,7 @@ pub fn spec_for(input: &RecordInput, objects: &[&Value], stream: &str) -> Rollba
         render_digest: sha256(stream.as_bytes()),
         resources,
         workloads: super::pins::workloads(objects.iter().copied()),
+        images: super::pins::images(objects.iter().copied()),
     }
 }
 

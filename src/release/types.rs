@@ -54,6 +54,33 @@ pub struct RollbackManifestSpec {
     pub resources: Vec<ResourcePin>,
     /// Every workload with its containers' images and the configs it references.
     pub workloads: Vec<WorkloadPin>,
+    /// Every other image in the render: each `image` string field outside the workloads'
+    /// containers and init containers (ephemeral containers, custom resources such as a
+    /// Prometheus `spec.image` or an Argo Workflows template's container).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<FieldImagePin>,
+}
+
+/// An image found in an object's field rather than in a workload's containers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FieldImagePin {
+    /// apiVersion.
+    pub api_version: String,
+    /// Kind.
+    pub kind: String,
+    /// Namespace (empty when cluster-scoped or left to the Application's destination).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// Where the image is: `spec.image`, `spec.templates[0].container.image`, ….
+    pub path: String,
+    /// The image as written.
+    pub image: String,
+    /// Its digest (`sha256:…`) when the image is pinned by one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
 }
 
 /// The source a release was rendered from.
@@ -179,9 +206,12 @@ pub struct Drift {
     pub namespace: String,
     /// Its name.
     pub name: String,
-    /// The container, for an image drift.
+    /// The container, for an image drift in a workload.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
+    /// The field, for an image drift elsewhere (`spec.image`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     /// What drifted: `image`, `config`, `object`, `unpinned`, `order`.
     pub field: String,
     /// What the record pins (absent: the record does not have it).

@@ -310,7 +310,7 @@ fn verify_reports_a_moved_image() {
 }
 
 #[test]
-fn verify_reports_a_changed_config_and_the_objects_it_renames() {
+fn verify_names_the_config_a_generated_one_became() {
     let app = pinned_app();
     let record = record_file(&app);
     let kust = std::fs::read_to_string(app.path("app/kustomization.yaml"))
@@ -318,19 +318,76 @@ fn verify_reports_a_changed_config_and_the_objects_it_renames() {
         .replace("LOG_LEVEL=info", "LOG_LEVEL=debug");
     app.write("app/kustomization.yaml", &kust);
     let text = drift_report(&verify(&app, &record, &[]));
-    // The generated name changes with its content: the old ConfigMap is gone, a new one
-    // appeared, and the Deployment now references it.
-    assert!(
-        text.contains("object   v1 ConfigMap shop/web-config-"),
-        "{text}"
-    );
-    assert!(text.contains(": in the release, now absent"), "{text}");
-    assert!(text.contains(": not in the release, now sha256:"), "{text}");
+    // The generated name changes with its content: one config line says so; the vanished
+    // and appeared ConfigMaps and the Deployment's new reference are not repeated.
     assert!(
         text.contains("config   v1 ConfigMap shop/web-config-"),
         "{text}"
     );
-    assert!(text.contains("-> (absent)"), "{text}");
+    assert!(text.contains(" (now generated as web-config-"), "{text}");
+    assert!(!text.contains("object "), "{text}");
+    assert!(text.contains("1 difference"), "{text}");
+}
+
+#[test]
+fn images_outside_pod_templates_are_pinned_too() {
+    let app = pinned_app();
+    let kust = std::fs::read_to_string(app.path("app/kustomization.yaml"))
+        .expect("read")
+        .replace("- svc.yaml\n", "- svc.yaml\n- prom.yaml\n");
+    app.write("app/kustomization.yaml", &kust).write(
+        "app/prom.yaml",
+        "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata:\n  name: k8s\nspec:\n  image: quay.io/prometheus/prometheus:v2.54.1\n",
+    );
+    let dir = app.path("app");
+    assert_fails(
+        &rollpin(
+            &["render", dir.to_str().expect("utf-8"), "--require-digests"],
+            &[],
+        ),
+        &[
+            "monitoring.coreos.com/v1 Prometheus shop/k8s field spec.image: quay.io/prometheus/prometheus:v2.54.1",
+        ],
+    );
+    let record = record_file(&app);
+    let text = drift_report(&verify(&app, &record, &[]));
+    assert!(
+        text.contains("unpinned monitoring.coreos.com/v1 Prometheus shop/k8s field spec.image: quay.io/prometheus/prometheus:v2.54.1 has no digest"),
+        "{text}"
+    );
+    let pinned = format!("quay.io/prometheus/prometheus:v2.54.1@{}", digest('d'));
+    let prom = std::fs::read_to_string(app.path("app/prom.yaml"))
+        .expect("read")
+        .replace("quay.io/prometheus/prometheus:v2.54.1", &pinned);
+    app.write("app/prom.yaml", &prom);
+    let record = record_file(&app);
+    stdout(&verify(&app, &record, &[]));
+    let moved = prom.replace(&digest('d'), &digest('e'));
+    app.write("app/prom.yaml", &moved);
+    let text = drift_report(&verify(&app, &record, &[]));
+    assert!(
+        text.contains(&format!(
+            "image    monitoring.coreos.com/v1 Prometheus shop/k8s field spec.image: {pinned} -> quay.io/prometheus/prometheus:v2.54.1@{}",
+            digest('e')
+        )),
+        "{text}"
+    );
+    assert!(text.contains("1 difference"), "{text}");
+    // Live: the operator's object runs another image.
+    let live = stdout(&app.render("app", &[]));
+    app.write("live.yaml", &live);
+    let live_path = app.path("live.yaml");
+    let text = drift_report(&rollpin(
+        &[
+            "verify",
+            "--record",
+            &record,
+            "--live",
+            live_path.to_str().expect("utf-8"),
+        ],
+        &[],
+    ));
+    assert!(text.contains("field spec.image: "), "{text}");
 }
 
 #[test]
