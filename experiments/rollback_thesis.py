@@ -272,7 +272,7 @@ spec:
 """
 
 # --crd-image: a nightly report job as an Argo Workflows CronWorkflow. Its container image
-# sits where rollpin's pins do not look (only pod specs of workloads are pinned).
+# sits outside any pod template (rollpin pins it as a field image, spec.images).
 BASE_CRONWORKFLOW = f"""\
 apiVersion: argoproj.io/v1alpha1
 kind: CronWorkflow

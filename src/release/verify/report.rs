@@ -8,7 +8,11 @@ pub fn describe(d: &Drift) -> String {
     let side = |v: &Option<String>, none: &str| v.clone().unwrap_or_else(|| none.to_string());
     let place = match (&d.container, &d.path) {
         (_, Some(path)) => format!("field {path}"),
-        (c, None) => format!("container {}", c.as_deref().unwrap_or("")),
+        (Some(c), None) => match c.strip_prefix("init:") {
+            Some(init) => format!("initContainer {init}"),
+            None => format!("container {c}"),
+        },
+        (None, None) => "container".to_string(),
     };
     match d.field.as_str() {
         "image" if d.path.is_some() => format!(
@@ -17,8 +21,7 @@ pub fn describe(d: &Drift) -> String {
             side(&d.actual, "(no image there)")
         ),
         "image" => format!(
-            "image    {what} container {}: {} -> {}",
-            d.container.as_deref().unwrap_or(""),
+            "image    {what} {place}: {} -> {}",
             side(&d.expected, "(no such container)"),
             side(&d.actual, "(container gone)")
         ),
