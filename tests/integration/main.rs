@@ -10,4 +10,5 @@ mod hostile;
 mod path_safety;
 mod properties;
 mod release;
+mod thesis;
 mod util;
