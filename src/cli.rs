@@ -315,6 +315,10 @@ pub struct VerifyArgs {
     /// Do not report images the record holds without a digest.
     #[arg(long)]
     pub allow_unpinned: bool,
+    /// The commit DIR is checked out at: refuse a record made from another revision
+    /// (a prefix of the recorded one, at least 7 characters, is enough).
+    #[arg(long, value_name = "SHA")]
+    pub revision: Option<String>,
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = VerifyOutput::Text)]
     pub output: VerifyOutput,

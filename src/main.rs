@@ -146,6 +146,7 @@ fn verify(args: &rollpin::cli::VerifyArgs) -> ExitCode {
         dir,
         live: args.live.clone(),
         allow_unpinned: args.allow_unpinned,
+        revision: args.revision.clone(),
         format: match args.output {
             VerifyOutput::Text => ReportFormat::Text,
             VerifyOutput::Json => ReportFormat::Json,

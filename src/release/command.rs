@@ -29,6 +29,8 @@ pub struct VerifyConfig {
     pub live: Option<PathBuf>,
     /// Whether images without a digest in the record are accepted.
     pub allow_unpinned: bool,
+    /// The revision the caller says DIR is at; a record of another revision is refused.
+    pub revision: Option<String>,
     /// The report's format.
     pub format: ReportFormat,
     /// Repository root for the re-render.
@@ -82,6 +84,9 @@ pub fn run(cfg: &VerifyConfig, fs: &dyn FileSystem) -> Result<VerifyOutcome, Ver
         cfg.name.as_deref(),
     )?;
     let spec = &record.spec;
+    if let Some(rev) = &cfg.revision {
+        check_revision(&record, rev, &cfg.record)?;
+    }
     let mut drift: Vec<Drift> = Vec::new();
     let mut checked = Vec::new();
     if let Some(dir) = &cfg.dir {
@@ -125,6 +130,28 @@ pub fn run(cfg: &VerifyConfig, fs: &dyn FileSystem) -> Result<VerifyOutcome, Ver
         ReportFormat::Status(now) => status_patch(&record, drift, &checked, now),
     };
     Ok(VerifyOutcome { stdout, exit_code })
+}
+
+/// `--revision`: the record must be of the revision being verified.
+fn check_revision(
+    record: &RollbackManifest,
+    revision: &str,
+    path: &Path,
+) -> Result<(), VerifyError> {
+    let recorded = &record.spec.source.revision;
+    let name = record.metadata.name.as_deref().unwrap_or("");
+    if revision.len() < 7 {
+        return Err(VerifyError(format!(
+            "--revision {revision:?}: give at least 7 characters of the commit"
+        )));
+    }
+    if recorded.is_empty() || !recorded.starts_with(revision) {
+        return Err(VerifyError(format!(
+            "{}: release {name} was recorded from revision {recorded:?}, not {revision}",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 fn release_label(record: &RollbackManifest) -> String {

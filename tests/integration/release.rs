@@ -561,6 +561,18 @@ fn verify_errors_name_the_record_file() {
             "over the 100-byte file limit (--max-file-bytes)",
         ],
     );
+    stdout(&verify(&app, &record, &["--revision", &REV[..7]]));
+    stdout(&verify(&app, &record, &["--revision", REV]));
+    assert_fails(
+        &verify(&app, &record, &["--revision", "fedcba9876"]),
+        &[&format!(
+            "record.yaml: release shop-0123456 was recorded from revision \"{REV}\", not fedcba9876"
+        )],
+    );
+    assert_fails(
+        &verify(&app, &record, &["--revision", "0123"]),
+        &["--revision \"0123\": give at least 7 characters of the commit"],
+    );
     // A re-render that fails is an error, not drift.
     app.write("app/kustomization.yaml", "resources:\n- missing.yaml\n");
     assert_fails(
