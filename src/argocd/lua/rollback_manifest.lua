@@ -8,6 +8,9 @@ local function rm_describe(d)
   if type(d.container) == "string" and d.container ~= "" then
     s = s .. " container " .. d.container
   end
+  if type(d.path) == "string" and d.path ~= "" then
+    s = s .. " field " .. d.path
+  end
   local function side(v)
     if v == nil then
       return "absent"

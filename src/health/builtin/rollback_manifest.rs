@@ -38,7 +38,8 @@ pub fn assess(obj: &Object<'_>, _: &Context) -> HealthStatus {
     }
 }
 
-/// `Deployment shop/web container app: image A → B`.
+/// `Deployment shop/web container app: image A → B` (`… field spec.image: …` for an image
+/// outside a pod template).
 fn describe(d: &Drift) -> String {
     let mut s = d.kind.clone();
     s.push(' ');
@@ -50,6 +51,10 @@ fn describe(d: &Drift) -> String {
     if let Some(c) = d.container.as_deref().filter(|c| !c.is_empty()) {
         s.push_str(" container ");
         s.push_str(c);
+    }
+    if let Some(p) = d.path.as_deref().filter(|p| !p.is_empty()) {
+        s.push_str(" field ");
+        s.push_str(p);
     }
     let side = |v: &Option<String>| v.clone().unwrap_or_else(|| "absent".to_string());
     format!(
