@@ -75,7 +75,7 @@ res(CM+'---\n'+CM.replace('name: a','name: b')+'---\n'+CM.replace('name: a','nam
 case('limit-documents',{K:'resources:\n- a.yaml\n- b.yaml\n','a.yaml':CM+'---\n'+CM.replace('name: a','name: a2'),'b.yaml':CM.replace('name: a','name: b')+'---\n'+CM.replace('name: a','name: b2')}, NZ+sc('b.yaml','--max-documents')+'limit-flags: --max-documents 3\n')
 case('limit-resources',{K:'resources:\n- a.yaml\nconfigMapGenerator:\n- name: g\n  literals: [a=b]\n- name: h\n  literals: [a=b]\n','a.yaml':CM}, NZ+sc('kustomization.yaml','--max-resources')+'limit-flags: --max-resources 2\n')
 res(CM.replace('k: v','k: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]'), NZ+sc('res.yaml','--max-yaml-nodes')+'limit-flags: --max-yaml-nodes 10\n', 'limit-yaml-nodes')
-case('limit-yaml-nodes-total',{K:'resources:\n- a.yaml\n- b.yaml\n','a.yaml':CM,'b.yaml':CM.replace('name: a','name: b')}, NZ+sc('b.yaml','--max-yaml-nodes')+'limit-flags: --max-yaml-nodes 16\n')
+case('limit-yaml-nodes-total',{K:'resources:\n- a.yaml\n- b.yaml\n','a.yaml':CM,'b.yaml':CM.replace('name: a','name: b')}, NZ+sc('b.yaml','--max-yaml-nodes')+'limit-flags: --max-yaml-nodes 12\n')
 res(CM.replace('k: v','k: {a: {b: {c: {d: e}}}}'), NZ+sc('res.yaml','--max-depth')+'limit-flags: --max-depth 3\n', 'limit-depth')
 case('limit-kustomizations',{K:'resources:\n- a\n- b\n','a/'+K:'resources:\n- ../c\n','b/'+K:'resources:\n- ../c\n','c/'+K:'namePrefix: x-\n'}, NZ+sc('--max-kustomizations')+'limit-flags: --max-kustomizations 3\n')
 # exponential diamond: 2^16 visits, stopped by the default limit

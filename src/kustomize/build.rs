@@ -62,7 +62,7 @@ struct Ctx {
     /// Whether a kustomization has set the schema (even to the built-in version).
     schema_set: bool,
     /// Resource files parsed ahead of the build, by real path.
-    prefetched: std::collections::HashMap<PathBuf, Result<Vec<Resource>>>,
+    prefetched: std::collections::HashMap<PathBuf, Result<prefetch::Parsed>>,
     /// With `buildMetadata: [originAnnotations]`: the directory of the kustomization being
     /// accumulated, relative to the top-level one.
     origin: Option<String>,
@@ -354,14 +354,14 @@ fn accumulate_target(
     for entry in &entries {
         match ldr.resolve_entry(entry, &referrer)? {
             Entry::File(path) => {
-                let mut resources = match ctx.prefetched.remove(&path) {
+                let (mut resources, nodes) = match ctx.prefetched.remove(&path) {
                     Some(r) => r?,
                     None => {
                         let left = ldr.limits.max_yaml_nodes.saturating_sub(ctx.nodes);
                         read_resources_within(ldr, &path, &referrer, left)?
                     }
                 };
-                ctx.nodes += resources.iter().map(|r| count_nodes(&r.obj)).sum::<usize>();
+                ctx.nodes += nodes;
                 if ctx.nodes > ldr.limits.max_yaml_nodes {
                     return Err(Error::Limit {
                         path: path.clone(),
@@ -692,17 +692,13 @@ fn has_null_in_list(v: &Value) -> bool {
     }
 }
 
-/// Nodes of a value (scalars, sequences and mappings), as the YAML reader counts them.
-pub(crate) fn count_nodes(v: &Value) -> usize {
-    1 + match v {
-        Value::Array(a) => a.iter().map(count_nodes).sum(),
-        Value::Object(m) => m.values().map(|v| 1 + count_nodes(v)).sum(),
-        _ => 0,
-    }
-}
-
-/// Reads the objects of a resource file, flattening `*List` kinds as kustomize does.
-pub(crate) fn read_resources(ldr: &Loader, path: &Path, referrer: &str) -> Result<Vec<Resource>> {
+/// Reads the objects of a resource file, flattening `*List` kinds as kustomize does, and
+/// the number of YAML nodes the file produced.
+pub(crate) fn read_resources(
+    ldr: &Loader,
+    path: &Path,
+    referrer: &str,
+) -> Result<(Vec<Resource>, usize)> {
     read_resources_within(ldr, path, referrer, ldr.limits.max_yaml_nodes)
 }
 
@@ -712,7 +708,7 @@ fn read_resources_within(
     path: &Path,
     referrer: &str,
     max_nodes: usize,
-) -> Result<Vec<Resource>> {
+) -> Result<(Vec<Resource>, usize)> {
     let text = ldr.read_text_at(path, referrer)?;
     let limits = crate::yaml::Limits {
         max_nodes,
@@ -737,6 +733,7 @@ fn read_resources_within(
         line,
         message,
     };
+    let nodes = docs.iter().map(|d| d.nodes).sum();
     let mut queue: std::collections::VecDeque<(Value, usize, Vec<Vec<String>>)> = docs
         .into_iter()
         .map(|d| (d.value, d.line, d.empty_fields))
@@ -787,5 +784,5 @@ fn read_resources_within(
         res.meta.empty_fields = empty_fields;
         out.push(res);
     }
-    Ok(out)
+    Ok((out, nodes))
 }

@@ -7,11 +7,14 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::kustomize::build::{count_nodes, read_resources};
+use crate::kustomize::build::read_resources;
 use crate::kustomize::error::Result;
 use crate::kustomize::kustomization::Kustomization;
 use crate::kustomize::loader::{Entry, Loader};
 use crate::resource::Resource;
+
+/// A file's resources and the YAML nodes it produced.
+pub(crate) type Parsed = (Vec<Resource>, usize);
 
 /// Trees whose resource files are smaller than this in total are parsed by the build alone.
 const MIN_BYTES: u64 = 128 * 1024;
@@ -69,7 +72,7 @@ pub fn parse_tree_files(
     ldr: &Loader,
     kpath: &Path,
     k: &Kustomization,
-) -> HashMap<PathBuf, Result<Vec<Resource>>> {
+) -> HashMap<PathBuf, Result<Parsed>> {
     let mut files = Vec::new();
     collect(ldr, kpath, k, &mut files, &mut 0);
     let mut seen = std::collections::HashSet::new();
@@ -94,18 +97,17 @@ pub fn parse_tree_files(
     }
     // Past `--max-yaml-nodes` the threads stop; errors are left to the build, which
     // reports them in order.
-    let parse = |part: &[&File]| -> Vec<(PathBuf, Result<Vec<Resource>>)> {
+    let parse = |part: &[&File]| -> Vec<(PathBuf, Result<Parsed>)> {
         let mut out = Vec::new();
         for f in part {
             if !ldr.prefetch_within_nodes() {
                 break;
             }
-            let Ok(resources) = read_resources(ldr, &f.path, &f.referrer) else {
+            let Ok((resources, nodes)) = read_resources(ldr, &f.path, &f.referrer) else {
                 continue;
             };
-            let nodes = resources.iter().map(|r| count_nodes(&r.obj)).sum();
             if ldr.note_prefetched_nodes(nodes) {
-                out.push((f.path.clone(), Ok(resources)));
+                out.push((f.path.clone(), Ok((resources, nodes))));
             }
         }
         out

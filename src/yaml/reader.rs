@@ -44,6 +44,9 @@ pub struct Document {
     /// Key paths (through mappings only) of values written as nothing (`key:`): kustomize
     /// drops these fields once a strategic-merge patch has walked the object.
     pub empty_fields: Vec<Vec<String>>,
+    /// Nodes the document produced (every alias expansion counted), as the
+    /// [`Limits::max_nodes`] budget counts them.
+    pub nodes: usize,
 }
 
 /// A YAML syntax or resolution error, with its 1-based position.
@@ -278,6 +281,7 @@ fn first_document(
         return Ok(None);
     };
     let line = tree.root_line() + piece.line;
+    let before = *budget;
     let (value, empty_fields) = tree
         .into_value(schema, budget, limits.max_depth)
         .map_err(at)?;
@@ -285,6 +289,7 @@ fn first_document(
         value,
         line,
         empty_fields,
+        nodes: before - *budget,
     }))
 }
 

@@ -15,7 +15,7 @@ pub(crate) enum Style {
 }
 
 /// The parts of libyaml's scalar analysis that matter in block context.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Analysis {
     /// Contains a line break (`\n`, `\r`, U+0085, U+2028, U+2029).
     pub(crate) multiline: bool,
@@ -81,6 +81,62 @@ pub(crate) fn is_break(c: char) -> bool {
 /// `yaml_emitter_analyze_scalar`, byte for byte.
 pub(crate) fn analyze(value: &str) -> Analysis {
     let b = value.as_bytes();
+    if !b.is_empty() && b.is_ascii() {
+        return analyze_ascii(b).analysis();
+    }
+    analyze_chars(value)
+}
+
+/// What the scan of a scalar found (libyaml's local flags).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Flags {
+    block_indicators: bool,
+    line_breaks: bool,
+    special_characters: bool,
+    leading_space: bool,
+    leading_break: bool,
+    trailing_space: bool,
+    trailing_break: bool,
+    break_space: bool,
+    space_break: bool,
+    nel: bool,
+}
+
+impl Flags {
+    /// The styles the flags allow, as libyaml decides them.
+    fn analysis(self) -> Analysis {
+        let mut a = Analysis {
+            multiline: self.line_breaks,
+            nel: self.nel,
+            block_plain_allowed: true,
+            single_quoted_allowed: true,
+            block_allowed: true,
+        };
+        if self.leading_space || self.leading_break || self.trailing_space || self.trailing_break {
+            a.block_plain_allowed = false;
+        }
+        if self.trailing_space {
+            a.block_allowed = false;
+        }
+        if self.break_space {
+            a.block_plain_allowed = false;
+            a.single_quoted_allowed = false;
+        }
+        if self.space_break || self.special_characters {
+            a.block_plain_allowed = false;
+            a.single_quoted_allowed = false;
+            a.block_allowed = false;
+        }
+        if self.line_breaks || self.block_indicators {
+            a.block_plain_allowed = false;
+        }
+        a
+    }
+}
+
+/// [`analyze`] for any text, one character at a time.
+fn analyze_chars(value: &str) -> Analysis {
+    let b = value.as_bytes();
     if b.is_empty() {
         return Analysis {
             multiline: false,
@@ -145,33 +201,79 @@ pub(crate) fn analyze(value: &str) -> Analysis {
         // libyaml `is_blankz`: space, tab, line break or NUL.
         preceded_by_whitespace = matches!(c, ' ' | '\t' | '\0') || is_break(c);
     }
-
-    let mut a = Analysis {
-        multiline: line_breaks,
+    Flags {
+        block_indicators,
+        line_breaks,
+        special_characters,
+        leading_space,
+        leading_break,
+        trailing_space,
+        trailing_break,
+        break_space,
+        space_break,
         nel,
-        block_plain_allowed: true,
-        single_quoted_allowed: true,
-        block_allowed: true,
-    };
-    if leading_space || leading_break || trailing_space || trailing_break {
-        a.block_plain_allowed = false;
     }
-    if trailing_space {
-        a.block_allowed = false;
+    .analysis()
+}
+
+/// [`analyze`] for ASCII text (most scalars): the same flags, one byte at a time.
+fn analyze_ascii(b: &[u8]) -> Flags {
+    let mut block_indicators = b.starts_with(b"---") || b.starts_with(b"...");
+    let followed_by_whitespace = |i: usize| matches!(b.get(i + 1), None | Some(b' ' | b'\t'));
+    match b[0] {
+        b'#' | b',' | b'[' | b']' | b'{' | b'}' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\''
+        | b'"' | b'%' | b'@' | b'`' => block_indicators = true,
+        b'?' | b':' | b'-' if followed_by_whitespace(0) => block_indicators = true,
+        _ => {}
     }
-    if break_space {
-        a.block_plain_allowed = false;
-        a.single_quoted_allowed = false;
+    let mut special_characters = false;
+    let mut line_breaks = false;
+    let mut break_space = false;
+    let mut space_break = false;
+    let mut preceded_by_whitespace = true;
+    let mut previous_space = false;
+    let mut previous_break = false;
+    for (i, &c) in b.iter().enumerate() {
+        if i > 0 {
+            match c {
+                b':' if followed_by_whitespace(i) => block_indicators = true,
+                b'#' if preceded_by_whitespace => block_indicators = true,
+                _ => {}
+            }
+        }
+        special_characters |= !matches!(c, b'\n' | 0x20..=0x7E);
+        match c {
+            b' ' => {
+                break_space |= previous_break;
+                previous_space = true;
+                previous_break = false;
+            }
+            b'\r' | b'\n' => {
+                line_breaks = true;
+                space_break |= previous_space;
+                previous_space = false;
+                previous_break = true;
+            }
+            _ => {
+                previous_space = false;
+                previous_break = false;
+            }
+        }
+        preceded_by_whitespace = matches!(c, b' ' | b'\t' | 0 | b'\r' | b'\n');
     }
-    if space_break || special_characters {
-        a.block_plain_allowed = false;
-        a.single_quoted_allowed = false;
-        a.block_allowed = false;
+    let last = b[b.len() - 1];
+    Flags {
+        block_indicators,
+        line_breaks,
+        special_characters,
+        leading_space: b[0] == b' ',
+        leading_break: matches!(b[0], b'\r' | b'\n'),
+        trailing_space: last == b' ',
+        trailing_break: matches!(last, b'\r' | b'\n'),
+        break_space,
+        space_break,
+        nel: false,
     }
-    if line_breaks || block_indicators {
-        a.block_plain_allowed = false;
-    }
-    a
 }
 
 /// The style go-yaml v2 ends up with for the string `s` (analysed as `a`); `simple_key` is true
@@ -197,4 +299,47 @@ pub(crate) fn select_style(s: &str, a: &Analysis, simple_key: bool) -> Style {
         style = Style::DoubleQuoted;
     }
     style
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{analyze_ascii, analyze_chars};
+
+    /// The ASCII fast path agrees with the general scan on every string of up to four
+    /// characters over an alphabet of every character class the scan tells apart.
+    #[test]
+    fn ascii_path_matches_the_general_scan() {
+        let alphabet: Vec<u8> = b"a -:#?,[]{}&*!|>'\"%@`.\t\r\n\x01\x7f0".to_vec();
+        let mut s = Vec::new();
+        fn each(alphabet: &[u8], s: &mut Vec<u8>, depth: usize, check: &mut dyn FnMut(&[u8])) {
+            check(s);
+            if depth == 0 {
+                return;
+            }
+            for &c in alphabet {
+                s.push(c);
+                each(alphabet, s, depth - 1, check);
+                s.pop();
+            }
+        }
+        let mut checked = 0;
+        each(&alphabet, &mut s, 4, &mut |b| {
+            if b.is_empty() {
+                return;
+            }
+            let text = std::str::from_utf8(b).expect("ascii");
+            assert_eq!(analyze_ascii(b).analysis(), analyze_chars(text), "{text:?}");
+            checked += 1;
+        });
+        assert!(checked > 100_000, "{checked}");
+        for text in [
+            "---", "--- x", "...", "a: b", "a #b", "a#b", "- x", "-x", "x ",
+        ] {
+            assert_eq!(
+                analyze_ascii(text.as_bytes()).analysis(),
+                analyze_chars(text),
+                "{text:?}"
+            );
+        }
+    }
 }
