@@ -625,6 +625,17 @@ fn health_of(app: &App, record: &Value) -> Value {
 fn verify_status_patch_drives_the_records_health() {
     let app = pinned_app();
     let record = record_file(&app);
+    // As rendered (no status): recorded, not verified, and not holding the app back.
+    let fresh = record_with_status(&record, br#"{"status": null}"#);
+    let health = health_of(&app, &fresh);
+    assert_eq!(
+        health["resources"][0]["health"]["status"], "Healthy",
+        "{health}"
+    );
+    assert_eq!(
+        health["resources"][0]["health"]["message"],
+        "Release recorded; not verified against the live state"
+    );
     let ok = verify(&app, &record, &["-o", "status"]);
     assert!(ok.status.success());
     let patched = record_with_status(&record, &ok.stdout);

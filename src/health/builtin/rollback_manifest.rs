@@ -5,8 +5,12 @@
 //! - a `Verified` condition with status True → Healthy "Live state matches the release";
 //! - `Verified` False without drift entries → Degraded with the condition's reason and
 //!   message;
-//! - not verified yet (no status, no `Verified` condition, or `Unknown`) → Progressing
-//!   "Waiting for verification against the live state".
+//! - `Verified` Unknown (a verifier is at work) → Progressing "Waiting for verification
+//!   against the live state";
+//! - never verified (no status or no `Verified` condition) → Healthy "Release recorded; not
+//!   verified against the live state": `rollpin render --release-record` adds one record per
+//!   revision and Argo CD keeps the old ones, so an unverified record must not hold the
+//!   app's health at Progressing.
 //!
 //! Example: one drift `{kind: Deployment, namespace: shop, name: web, container: app,
 //! field: image, expected: "sha256:aa…", actual: "sha256:bb…"}` → Degraded "Live state
@@ -100,6 +104,7 @@ fn health(status: &RollbackManifestStatus) -> HealthStatus {
                 format!("Verification against the live state failed: {detail}")
             })
         }
-        _ => HealthStatus::progressing("Waiting for verification against the live state"),
+        Some(_) => HealthStatus::progressing("Waiting for verification against the live state"),
+        None => HealthStatus::healthy("Release recorded; not verified against the live state"),
     }
 }
