@@ -66,6 +66,8 @@ struct Ctx {
     /// With `buildMetadata: [originAnnotations]`: the directory of the kustomization being
     /// accumulated, relative to the top-level one.
     origin: Option<String>,
+    /// With `buildMetadata: [transformerAnnotations]`: transformers are recorded.
+    transformations: bool,
     /// Kustomizations and components visited so far.
     visited: usize,
     /// Documents read from resource files so far.
@@ -75,6 +77,12 @@ struct Ctx {
 }
 
 const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
+
+/// The annotation listing the transformers that ran over an object.
+const TRANSFORMATIONS_ANNOTATION: &str = "alpha.config.kubernetes.io/transformations";
+
+/// kustomize's `managedByLabel` label, with the version rollpin reproduces.
+const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kustomize-v5.5.0");
 
 /// Joins and cleans `/`-separated relative paths lexically, as Go's `filepath.Join` does.
 pub(crate) fn join_clean(base: &str, rel: &str) -> String {
@@ -92,6 +100,12 @@ pub(crate) fn join_clean(base: &str, rel: &str) -> String {
         ".".into()
     } else {
         parts.join("/")
+    }
+}
+
+fn remove_annotation(obj: &mut Value, key: &str) {
+    if let Some(Value::Object(a)) = obj.pointer_mut("/metadata/annotations") {
+        a.remove(key);
     }
 }
 
@@ -117,12 +131,16 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &Options) -> Result<Output> 
     let ldr = Loader::new_root(fs, dir, opts.repo_root.clone(), opts.limits)?;
     let (kpath, text) = ldr.kustomization_file()?;
     let k = Kustomization::parse_with_limits(&kpath, &text, opts.limits.yaml())?;
+    let metadata = build_metadata(&kpath, &k)?;
     let mut ctx = Ctx {
         warnings: Vec::new(),
         prefetched: prefetch::parse_tree_files(&ldr, &kpath, &k),
         schema: None,
         schema_set: false,
-        origin: build_metadata(&kpath, &k)?.then(String::new),
+        // kustomize tracks origins whenever buildMetadata asks for origins or
+        // transformations, and drops what was not asked for at the end.
+        origin: (metadata.origins || metadata.transformations).then(String::new),
+        transformations: metadata.transformations,
         visited: 0,
         documents: 0,
         nodes: 0,
@@ -155,6 +173,19 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &Options) -> Result<Output> 
     };
     order::sort(&mut rm.resources, &order);
     for r in &mut rm.resources {
+        if metadata.managed_by {
+            let o = crate::resource::ensure_object(&mut r.obj);
+            let md = crate::resource::ensure_object(o.entry("metadata").or_insert(Value::Null));
+            let labels = crate::resource::ensure_object(md.entry("labels").or_insert(Value::Null));
+            labels.insert(MANAGED_BY.0.into(), Value::String(MANAGED_BY.1.into()));
+        }
+        if metadata.transformations && !r.meta.transformations.is_empty() {
+            let list = r.meta.transformations.concat();
+            set_annotation(&mut r.obj, TRANSFORMATIONS_ANNOTATION, list);
+        }
+        if !metadata.origins {
+            remove_annotation(&mut r.obj, ORIGIN_ANNOTATION);
+        }
         strip_empty_annotations(&mut r.obj);
     }
     Ok(Output {
@@ -218,19 +249,25 @@ fn set_schema(ctx: &mut Ctx, ldr: &Loader, kpath: &Path, k: &Kustomization) -> R
     Ok(())
 }
 
-/// Validates `buildMetadata`; true when origin annotations are asked for.
-fn build_metadata(kpath: &Path, k: &Kustomization) -> Result<bool> {
-    let mut origins = false;
+/// What `buildMetadata` asks for.
+#[derive(Debug, Clone, Copy, Default)]
+struct BuildMetadata {
+    /// `originAnnotations`.
+    origins: bool,
+    /// `transformerAnnotations`.
+    transformations: bool,
+    /// `managedByLabel`.
+    managed_by: bool,
+}
+
+/// Validates `buildMetadata` (kustomize reads the top-level kustomization's only).
+fn build_metadata(kpath: &Path, k: &Kustomization) -> Result<BuildMetadata> {
+    let mut m = BuildMetadata::default();
     for v in k.build_metadata.iter().flatten() {
         match v.as_str() {
-            "originAnnotations" => origins = true,
-            "transformerAnnotations" | "managedByLabel" => {
-                return Err(Error::Unsupported {
-                    path: kpath.to_path_buf(),
-                    field: format!("buildMetadata: {v}"),
-                    hint: "only originAnnotations is supported".into(),
-                });
-            }
+            "originAnnotations" => m.origins = true,
+            "transformerAnnotations" => m.transformations = true,
+            "managedByLabel" => m.managed_by = true,
             other => {
                 return Err(Error::InvalidKustomization {
                     path: kpath.to_path_buf(),
@@ -242,7 +279,37 @@ fn build_metadata(kpath: &Path, k: &Kustomization) -> Result<bool> {
             }
         }
     }
-    Ok(origins)
+    Ok(m)
+}
+
+/// One entry of the transformations annotation: the kustomization (or plugin
+/// configuration) that configured the transformer, and the transformer's id.
+pub(crate) fn transformation_entry(
+    configured_in: &str,
+    kind: &str,
+    name: &str,
+    namespace: &str,
+) -> String {
+    let mut e = format!(
+        "- configuredIn: {configured_in}\n  configuredBy:\n    apiVersion: builtin\n    kind: {kind}\n"
+    );
+    if !name.is_empty() {
+        e.push_str(&format!("    name: {name}\n"));
+    }
+    if !namespace.is_empty() {
+        e.push_str(&format!("    namespace: {namespace}\n"));
+    }
+    e
+}
+
+/// Records `entry` on every resource: kustomize notes each transformer on every object of
+/// the kustomization it ran in, changed or not.
+pub(crate) fn note_transformation(rm: &mut ResMap, entry: Option<&str>) {
+    if let Some(entry) = entry {
+        for r in &mut rm.resources {
+            r.meta.transformations.push(entry.to_string());
+        }
+    }
 }
 
 fn sort_options_order(
@@ -481,7 +548,11 @@ fn accumulate_target(
     }
     let tc = acc.tc.clone();
     let schema = ctx.schema.clone();
-    run_transformers(ldr, kpath, k, &tc, schema.as_deref(), &mut acc.rm)?;
+    let track = Tracking {
+        configured_in: configured_in.as_deref().filter(|_| ctx.transformations),
+        dir: ctx.origin.as_deref().filter(|_| ctx.transformations),
+    };
+    run_transformers(ldr, kpath, k, &tc, schema.as_deref(), track, &mut acc.rm)?;
     if let Some(v) = &k.vars {
         let declared = vars::from_value(v).map_err(|e| Error::InvalidKustomization {
             path: kpath.to_path_buf(),
@@ -524,15 +595,38 @@ fn own_config(ldr: &Loader, kpath: &Path, k: &Kustomization) -> Result<Transform
     Ok(tc)
 }
 
+/// Where transformers are recorded from (`transformerAnnotations`; both None otherwise).
+#[derive(Clone, Copy)]
+struct Tracking<'a> {
+    /// The kustomization file, relative to the top-level one.
+    configured_in: Option<&'a str>,
+    /// Its directory, for plugin configuration files.
+    dir: Option<&'a str>,
+}
+
+/// kustomize's built-in transformers in its order; with `transformerAnnotations`, each
+/// configured instance is noted on every resource after it runs.
 fn run_transformers(
     ldr: &Loader,
     kpath: &Path,
     k: &Kustomization,
     tc: &TransformerConfig,
     schema: Option<&Schema>,
+    track: Tracking<'_>,
     rm: &mut ResMap,
 ) -> Result<()> {
     let referrer = kpath.display().to_string();
+    let entry = |kind: &str| {
+        track
+            .configured_in
+            .map(|c| transformation_entry(c, kind, "", ""))
+    };
+    let psm = entry("PatchStrategicMergeTransformer");
+    let patch = entry("PatchTransformer");
+    let label = entry("LabelTransformer");
+    let json6902 = entry("PatchJson6902Transformer");
+    let replica = entry("ReplicaCountTransformer");
+    let image = entry("ImageTagTransformer");
     let fail = |transformer: &'static str| {
         move |message: String| Error::Transform {
             path: kpath.to_path_buf(),
@@ -543,20 +637,27 @@ fn run_transformers(
     if let Some(entries) = &k.patches_strategic_merge {
         patches::apply_strategic_merge_list(rm, ldr, &referrer, entries, schema)
             .map_err(fail("patchesStrategicMerge"))?;
+        if !entries.is_empty() {
+            note_transformation(rm, psm.as_deref());
+        }
     }
     for p in k.patches.iter().flatten() {
         patches::apply_patch(rm, ldr, &referrer, p, schema).map_err(fail("patches"))?;
+        note_transformation(rm, patch.as_deref());
     }
     if let Some(ns) = k.namespace.as_deref().filter(|n| !n.is_empty()) {
         namespace::apply(rm, ns, &tc.namespace).map_err(fail("namespace"))?;
+        note_transformation(rm, entry("NamespaceTransformer").as_deref());
     }
     if let Some(p) = k.name_prefix.as_deref().filter(|n| !n.is_empty()) {
         prefix_suffix::apply(rm, p, prefix_suffix::End::Prefix, &tc.name_prefix)
             .map_err(fail("namePrefix"))?;
+        note_transformation(rm, entry("PrefixTransformer").as_deref());
     }
     if let Some(s) = k.name_suffix.as_deref().filter(|n| !n.is_empty()) {
         prefix_suffix::apply(rm, s, prefix_suffix::End::Suffix, &tc.name_suffix)
             .map_err(fail("nameSuffix"))?;
+        note_transformation(rm, entry("SuffixTransformer").as_deref());
     }
     for l in k.labels.iter().flatten() {
         let mut specs: Vec<FieldSpec> = l.fields.clone();
@@ -582,21 +683,35 @@ fn run_transformers(
             .map_err(|e| format!("failed to merge labels: {e}"))
             .map_err(fail("labels"))?;
         labels::apply(rm, &l.pairs, &specs).map_err(fail("labels"))?;
+        note_transformation(rm, label.as_deref());
     }
     if let Some(cl) = &k.common_labels {
         labels::apply(rm, cl, &tc.common_labels).map_err(fail("commonLabels"))?;
     }
+    // kustomize configures one LabelTransformer per `labels` entry and one for
+    // `commonLabels` (even an empty one) whenever either is set.
+    if k.labels.iter().flatten().next().is_some()
+        || k.common_labels.as_ref().is_some_and(|c| !c.is_empty())
+    {
+        note_transformation(rm, label.as_deref());
+    }
     if let Some(ca) = &k.common_annotations {
         labels::apply(rm, ca, &tc.common_annotations).map_err(fail("commonAnnotations"))?;
+        if !ca.is_empty() {
+            note_transformation(rm, entry("AnnotationsTransformer").as_deref());
+        }
     }
     for p in k.patches_json6902.iter().flatten() {
         patches::apply_json6902_entry(rm, ldr, &referrer, p).map_err(fail("patchesJson6902"))?;
+        note_transformation(rm, json6902.as_deref());
     }
     for r in k.replicas.iter().flatten() {
         replicas::apply(rm, r, &tc.replicas).map_err(fail("replicas"))?;
+        note_transformation(rm, replica.as_deref());
     }
     for img in k.all_images() {
         images::apply(rm, &img, &tc.images).map_err(fail("images"))?;
+        note_transformation(rm, image.as_deref());
     }
     if let Some(v) = &k.replacements {
         let entries =
@@ -618,10 +733,13 @@ fn run_transformers(
         })
         .map_err(fail("replacements"))?;
         replacements::apply(rm, &all).map_err(fail("replacements"))?;
+        if !entries.is_empty() {
+            note_transformation(rm, entry("ReplacementTransformer").as_deref());
+        }
     }
     if let Some(entries) = &k.transformers {
         let configs = builtin_plugins::load(ldr, kpath, entries)?;
-        builtin_plugins::run_transformers(ldr, kpath, &configs, schema, rm)?;
+        builtin_plugins::run_transformers(ldr, kpath, &configs, schema, track.dir, rm)?;
     }
     Ok(())
 }

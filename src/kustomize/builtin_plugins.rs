@@ -196,12 +196,14 @@ pub fn run_generators(
     Ok(())
 }
 
-/// Runs transformer plugins over `rm`, in order.
+/// Runs transformer plugins over `rm`, in order; with `track_dir` (transformer
+/// annotations), each is noted on every resource with its configuration's file and id.
 pub fn run_transformers(
     ldr: &Loader,
     kpath: &Path,
     configs: &[PluginConfig],
     schema: Option<&OpenApi>,
+    track_dir: Option<&str>,
     rm: &mut ResMap,
 ) -> Result<()> {
     let referrer = kpath.display().to_string();
@@ -324,6 +326,20 @@ pub fn run_transformers(
             }
         };
         result.map_err(fail)?;
+        if let Some(dir) = track_dir {
+            let meta = |k: &str| {
+                v.pointer(&format!("/metadata/{k}"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+            };
+            let entry = crate::kustomize::build::transformation_entry(
+                &crate::kustomize::build::join_clean(dir, &c.file),
+                &kind,
+                meta("name"),
+                meta("namespace"),
+            );
+            crate::kustomize::build::note_transformation(rm, Some(&entry));
+        }
     }
     Ok(())
 }

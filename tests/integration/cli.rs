@@ -558,3 +558,24 @@ fn non_utf8_environment_is_not_a_crash() {
         &["environment variable ARGOCD_APP_NAME is not valid UTF-8"],
     );
 }
+
+#[test]
+fn managed_by_label_names_the_kustomize_version_rollpin_reproduces() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "buildMetadata: [managedByLabel]\nresources:\n- cm.yaml\n",
+    )
+    .write("cm.yaml", CM);
+    let out = app.render("", &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // kubectl's embedded kustomize prints `kustomize-(devel)` here (DIVERGENCES.md).
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "apiVersion: v1\ndata:\n  k: v\nkind: ConfigMap\nmetadata:\n  labels:\n    app.kubernetes.io/managed-by: kustomize-v5.5.0\n  name: a\n"
+    );
+}

@@ -11,7 +11,7 @@ use crate::util::{render, shared_dir};
 /// Byte-identical cases of `cases.tsv` this version reaches; raise it as support grows.
 const KUSTOMIZE_CORPUS_FLOOR: usize = 257;
 /// Byte-identical cases of `krusty/cases.json` this version reaches.
-const KRUSTY_CORPUS_FLOOR: usize = 92;
+const KRUSTY_CORPUS_FLOOR: usize = 93;
 
 fn report(name: &str, total: usize, failures: &[String], floor: usize) {
     let ok = total - failures.len();
