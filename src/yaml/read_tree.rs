@@ -96,9 +96,13 @@ fn err<T>(pos: Pos, message: impl Into<String>) -> Result<T> {
 }
 
 impl Builder {
-    pub(crate) fn new(max_depth: usize) -> Self {
+    /// A builder for a document of `text_len` bytes. The node list is sized for it at
+    /// once (about one node per ten bytes of YAML): growing it by doubling would copy it
+    /// into fresh memory several times, and untouched capacity costs no memory.
+    pub(crate) fn new(max_depth: usize, text_len: usize) -> Self {
         Builder {
             max_depth,
+            nodes: Vec::with_capacity((text_len / 10).clamp(16, 1 << 20)),
             ..Builder::default()
         }
     }

@@ -352,7 +352,7 @@ impl From<TreeError> for Failure {
 
 fn build_once(text: &str, max_depth: usize) -> Result<Option<Tree>, Failure> {
     let mut parser = Parser::new_from_str(text);
-    let mut builder = Builder::new(max_depth);
+    let mut builder = Builder::new(max_depth, text.len());
     let mut chars = CharIndex::new(text);
     // A block scalar that is the last node of a text without a final line break.
     let mut last_is_block = false;
