@@ -85,12 +85,14 @@ pub fn release_name(app: &str, revision_short: &str) -> Result<String, RecordErr
             .trim_matches(|c: char| !c.is_ascii_alphanumeric())
             .to_string()
     };
-    let app = clean(app);
+    let app_name = clean(app);
     let rev = clean(revision_short);
-    if app.is_empty() {
-        return Err(RecordError(
-            "the app name is empty: set --app or ARGOCD_APP_NAME".into(),
-        ));
+    if app_name.is_empty() {
+        return Err(RecordError(if app.is_empty() {
+            "the app name is empty: set --app or ARGOCD_APP_NAME".into()
+        } else {
+            format!("the app name {app:?} has no letter or digit to name the record with")
+        }));
     }
     if rev.is_empty() {
         return Err(RecordError(
@@ -98,7 +100,7 @@ pub fn release_name(app: &str, revision_short: &str) -> Result<String, RecordErr
         ));
     }
     let room = 253usize.saturating_sub(rev.len() + 1).max(1);
-    let app: String = app.chars().take(room).collect();
+    let app: String = app_name.chars().take(room).collect();
     let app = app.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
     Ok(format!("{app}-{rev}"))
 }
@@ -225,11 +227,10 @@ mod tests {
         let name = release_name(&long, "0123456").unwrap();
         assert_eq!(name.len(), 253);
         assert!(name.ends_with("-0123456"));
-        assert!(
-            release_name("__", "0123456")
-                .unwrap_err()
-                .0
-                .contains("--app")
+        assert!(release_name("", "0123456").unwrap_err().0.contains("--app"));
+        assert_eq!(
+            release_name("__", "0123456").unwrap_err().0,
+            "the app name \"__\" has no letter or digit to name the record with"
         );
         assert!(
             release_name("shop", "")
