@@ -372,7 +372,6 @@ fn unsupported(kpath: &Path, k: &Kustomization) -> Result<()> {
             hint: hint.into(),
         })
     };
-    let later = "not implemented yet in this rollpin version";
     if k.helm_charts.is_some()
         || k.helm_chart_inflation_generator.is_some()
         || k.helm_globals.is_some()
@@ -389,9 +388,6 @@ fn unsupported(kpath: &Path, k: &Kustomization) -> Result<()> {
                 "plugins are not supported (rollpin renders hermetically and runs no programs); use the built-in fields instead",
             );
         }
-    }
-    if k.crds.is_some() {
-        return err("crds", later);
     }
     Ok(())
 }
@@ -502,6 +498,12 @@ fn accumulate_target(
     acc.tc
         .merge(&own)
         .map_err(|e| Error::Build(format!("{}: merging configurations: {e}", kpath.display())))?;
+    if let Some(files) = k.crds.as_ref().filter(|f| !f.is_empty()) {
+        let from_crds = crds_config(ldr, kpath, files)?;
+        acc.tc
+            .merge(&from_crds)
+            .map_err(|e| Error::Build(format!("{}: merging CRDs: {e}", kpath.display())))?;
+    }
     let configured_in = ctx.origin.as_deref().map(|d| {
         let file = kpath.file_name().map(|f| f.to_string_lossy().into_owned());
         join_clean(d, &file.unwrap_or_default())
@@ -563,6 +565,31 @@ fn accumulate_target(
             .map_err(|e| Error::Build(format!("{}: {e}", kpath.display())))?;
     }
     Ok(())
+}
+
+/// The field specs the `crds:` files declare (kustomize's `LoadConfigFromCRDs`).
+fn crds_config(ldr: &Loader, kpath: &Path, files: &[String]) -> Result<TransformerConfig> {
+    let referrer = kpath.display().to_string();
+    let mut tc = TransformerConfig::default();
+    for file in files {
+        let fail = |e: String| {
+            Error::Build(format!(
+                "{}: loading CRDs {files:?}: unable to parse open API definition from '{file}': {e}",
+                kpath.display()
+            ))
+        };
+        let bytes = ldr.read_file(file, &referrer)?;
+        let text = String::from_utf8(bytes).map_err(|_| fail("not valid UTF-8".into()))?;
+        let doc = parse_stream_with_limits(&text, YamlSchema::Yaml11, ldr.limits.yaml())
+            .map_err(|e| fail(yaml_message(e.to_string())))?
+            .into_iter()
+            .next()
+            .map(|d| d.value)
+            .unwrap_or(Value::Null);
+        let extra = crate::kustomize::crds::config_from_definitions(&doc).map_err(fail)?;
+        tc.merge(&extra).map_err(fail)?;
+    }
+    Ok(tc)
 }
 
 /// This kustomization's `configurations:` files merged with the built-in configuration.

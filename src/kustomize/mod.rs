@@ -6,6 +6,7 @@ pub mod build;
 pub mod builtin_plugins;
 pub mod cluster_scope;
 pub mod configurations;
+pub mod crds;
 pub mod error;
 pub mod field_names;
 pub mod field_path;

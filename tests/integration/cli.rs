@@ -579,3 +579,31 @@ fn managed_by_label_names_the_kustomize_version_rollpin_reproduces() {
         "apiVersion: v1\ndata:\n  k: v\nkind: ConfigMap\nmetadata:\n  labels:\n    app.kubernetes.io/managed-by: kustomize-v5.5.0\n  name: a\n"
     );
 }
+
+#[test]
+fn crds_file_errors_name_the_file() {
+    let app = App::new();
+    app.write(
+        "kustomization.yaml",
+        "crds:\n- crd.json\nresources:\n- cm.yaml\n",
+    )
+    .write("cm.yaml", CM)
+    .write("crd.json", "[1, 2]\n");
+    assert_fails(
+        &app.render("", &[]),
+        &[
+            "unable to parse open API definition from 'crd.json'",
+            "expected a map of OpenAPI definitions",
+        ],
+    );
+    app.write(
+        "crd.json",
+        r#"{"a.K": {"Schema": {"properties": {"apiVersion": {}, "kind": {}, "metadata": {}, "spec": {"$ref": "a.K"}}}}}"#,
+    );
+    assert_fails(&app.render("", &[]), &["crd.json", "a cycle?"]);
+    app.write(
+        "kustomization.yaml",
+        "crds:\n- missing.json\nresources:\n- cm.yaml\n",
+    );
+    assert_fails(&app.render("", &[]), &["missing.json"]);
+}
