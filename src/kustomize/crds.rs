@@ -16,6 +16,7 @@ pub fn config_from_definitions(doc: &Value) -> Result<TransformerConfig, String>
     let mut tc = TransformerConfig::default();
     let mut names: Vec<&String> = defs.keys().collect();
     names.sort();
+    let mut visits = 0;
     for name in names {
         let Some(schema) = definition_schema(&defs[name.as_str()]) else {
             continue;
@@ -33,7 +34,7 @@ pub fn config_from_definitions(doc: &Value) -> Result<TransformerConfig, String>
             kind,
             ..Gvk::default()
         };
-        walk(&mut tc, &gvk, defs, name, &mut Vec::new(), 0)?;
+        walk(&mut tc, &gvk, defs, name, &mut Vec::new(), 0, &mut visits)?;
     }
     Ok(tc)
 }
@@ -70,6 +71,9 @@ fn extension<'a>(property: &'a Value, key: &str) -> Option<&'a str> {
 /// Deepest `$ref` chain followed: definitions may refer to each other in a cycle.
 const MAX_REF_DEPTH: usize = 64;
 
+/// Most properties visited for one file: `$ref`s can fan out exponentially.
+const MAX_VISITS: usize = 1_000_000;
+
 fn walk(
     tc: &mut TransformerConfig,
     gvk: &Gvk,
@@ -77,6 +81,7 @@ fn walk(
     type_name: &str,
     path: &mut Vec<String>,
     depth: usize,
+    visits: &mut usize,
 ) -> Result<(), String> {
     let Some(schema) = defs.get(type_name).and_then(definition_schema) else {
         return Ok(());
@@ -87,6 +92,12 @@ fn walk(
         ));
     }
     for (prop, property) in properties(schema) {
+        *visits += 1;
+        if *visits > MAX_VISITS {
+            return Err(format!(
+                "definitions refer to each other more than {MAX_VISITS} times"
+            ));
+        }
         path.push(prop.clone());
         let spec = |p: &[String]| FieldSpec {
             group: gvk.group.clone(),
@@ -130,7 +141,7 @@ fn walk(
             .and_then(Value::as_str)
             .filter(|r| !r.is_empty())
         {
-            walk(tc, gvk, defs, r, path, depth + 1)?;
+            walk(tc, gvk, defs, r, path, depth + 1, visits)?;
         }
         path.pop();
     }
@@ -174,6 +185,28 @@ mod tests {
         assert!(tc.common_annotations.is_empty());
         assert!(tc.name_prefix.is_empty());
         assert!(config_from_definitions(&json!([1])).is_err());
+    }
+
+    #[test]
+    fn ref_fan_out_is_bounded() {
+        // Each level refers to the next ten times: 10^20 paths without a bound.
+        let mut defs = serde_json::Map::new();
+        for level in 0..20 {
+            let props: serde_json::Map<String, Value> = (0..10)
+                .map(|i| (format!("p{i}"), json!({"$ref": format!("L{}", level + 1)})))
+                .collect();
+            defs.insert(
+                format!("L{level}"),
+                json!({"Schema": {"properties": props}}),
+            );
+        }
+        defs.insert(
+            "x.K".into(),
+            json!({"Schema": {"properties": {"apiVersion": {}, "kind": {}, "metadata": {},
+                "spec": {"$ref": "L0"}}}}),
+        );
+        let e = config_from_definitions(&Value::Object(defs)).unwrap_err();
+        assert!(e.contains("more than 1000000 times"), "{e}");
     }
 
     #[test]
