@@ -129,7 +129,10 @@ impl Assessor {
             return Some((h, Decider::UserRule(rule.origin.clone())));
         }
         if let Some(rule) = builtin::find(obj.group, obj.kind) {
-            return Some(((rule.assess)(obj, &self.ctx), Decider::Builtin(rule.source)));
+            // No health from a rule (an empty status from Argo CD's Lua) is final: Argo CD
+            // does not try anything else once a script has answered.
+            let health = rule.evaluate(obj, &self.ctx)?;
+            return Some((health, Decider::Builtin(rule.source)));
         }
         let declarative = rules::builtin().find(obj.group, obj.kind);
         if let Some((rule, h)) = declarative.and_then(|r| Some((r, r.evaluate(obj.value)?))) {

@@ -6,11 +6,13 @@
 //!   Ingress, Job, HorizontalPodAutoscaler, APIService, argoproj.io Workflow. These convert
 //!   the object to k8s-openapi types first ([`super::convert`]); an object that does not
 //!   convert, or a version Argo CD does not accept, is Unknown with Argo CD's message.
-//! - Argo CD's built-in Lua for Kubernetes kinds (`resource_customizations/<group>/<Kind>/
-//!   health.lua`): CronJob, PodDisruptionBudget, CustomResourceDefinition. Lua reads the
-//!   object untyped, so these rules do too, through `lua.rs`, which reproduces the Lua
-//!   semantics that decide the result (nil checks, `==` without coercion, errors on
-//!   indexing nil or concatenating nil).
+//! - Argo CD's built-in Lua (`resource_customizations/<group>/<Kind>/health.lua`) for
+//!   Kubernetes kinds — CronJob, PodDisruptionBudget, CustomResourceDefinition — and for
+//!   Argo Rollouts' Rollout and AnalysisRun (`argoproj.io`). Lua reads the object untyped,
+//!   so these rules do too, through `lua.rs`, which reproduces the Lua semantics that
+//!   decide the result (nil checks, `==` without coercion, `tonumber`, errors on indexing
+//!   nil or concatenating nil) and what Argo CD makes of the returned table (an invalid
+//!   status is Unknown, an empty one is no health: these rules return `Option`).
 //! - rollpin's own resources: RollbackRequest and RollbackManifest (`rollpin.dev`).
 //!
 //! The "Pending deletion" check, hooks and rule precedence live in [`super::Assessor::assess_object`].
@@ -22,6 +24,7 @@ use super::object::Object;
 use super::prune::Keep;
 use super::status::HealthStatus;
 
+mod analysis_run;
 mod apiservice;
 mod crd;
 mod cronjob;
@@ -37,12 +40,26 @@ mod pvc;
 mod replicaset;
 mod rollback_manifest;
 mod rollback_request;
+mod rollout;
 mod service;
 mod statefulset;
 mod workflow;
 
 /// How a rule assesses an object of its kind.
 pub type AssessFn = fn(&Object<'_>, &Context) -> HealthStatus;
+
+/// How a rule that may find no health assesses an object of its kind (Argo CD's Lua can
+/// return an empty status, see `lua::health_table`).
+pub type MaybeAssessFn = fn(&Object<'_>, &Context) -> Option<HealthStatus>;
+
+/// A rule's check.
+#[derive(Debug, Clone, Copy)]
+pub enum Assess {
+    /// Always gives a status.
+    Always(AssessFn),
+    /// May give none: the object then has no health, and no later tier assesses it.
+    Maybe(MaybeAssessFn),
+}
 
 /// One kind-specific rule.
 #[derive(Debug, Clone, Copy)]
@@ -54,7 +71,17 @@ pub struct Rule {
     /// Where its behaviour comes from (for documentation and `--explain`-style output).
     pub source: &'static str,
     /// The check.
-    pub assess: AssessFn,
+    pub assess: Assess,
+}
+
+impl Rule {
+    /// The object's health by this rule (`None`: no health).
+    pub fn evaluate(&self, obj: &Object<'_>, ctx: &Context) -> Option<HealthStatus> {
+        match self.assess {
+            Assess::Always(f) => Some(f(obj, ctx)),
+            Assess::Maybe(f) => f(obj, ctx),
+        }
+    }
 }
 
 const GO: &str = "Argo CD v3.5.1 gitops-engine/pkg/health";
@@ -90,6 +117,8 @@ pub static RULES: &[Rule] = &[
         LUA,
         crd::assess,
     ),
+    maybe_rule("argoproj.io", "Rollout", LUA, rollout::assess),
+    maybe_rule("argoproj.io", "AnalysisRun", LUA, analysis_run::assess),
     rule(
         crate::release::GROUP,
         "RollbackRequest",
@@ -114,7 +143,21 @@ const fn rule(
         group,
         kind,
         source,
-        assess,
+        assess: Assess::Always(assess),
+    }
+}
+
+const fn maybe_rule(
+    group: &'static str,
+    kind: &'static str,
+    source: &'static str,
+    assess: MaybeAssessFn,
+) -> Rule {
+    Rule {
+        group,
+        kind,
+        source,
+        assess: Assess::Maybe(assess),
     }
 }
 
