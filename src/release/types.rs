@@ -212,7 +212,8 @@ pub struct Drift {
     /// The field, for an image drift elsewhere (`spec.image`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    /// What drifted: `image`, `config`, `object`, `unpinned`, `order`.
+    /// What drifted: `image`, `config`, `object`, `unpinned`, `running` (a Pod runs
+    /// another digest), `stream` (same objects, other bytes).
     pub field: String,
     /// What the record pins (absent: the record does not have it).
     #[serde(skip_serializing_if = "Option::is_none")]

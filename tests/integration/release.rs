@@ -29,7 +29,7 @@ fn app(sidecar_image: &str, log_level: &str) -> App {
     .write(
         "app/deploy.yaml",
         &format!(
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: ghcr.io/acme/web:1.0@{}\n        envFrom:\n        - configMapRef:\n            name: web-config\n        - secretRef:\n            name: external-creds\n      - name: proxy\n        image: {sidecar_image}\n",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: app\n        image: ghcr.io/acme/web:1.0@{}\n        envFrom:\n        - configMapRef:\n            name: web-config\n        - secretRef:\n            name: external-creds\n      - name: proxy\n        image: {sidecar_image}\n",
             digest('a')
         ),
     )
@@ -498,6 +498,47 @@ fn verify_compares_live_objects() {
         text.contains("config   v1 ConfigMap shop/web-config-"),
         "{text}"
     );
+
+    // What runs: a Pod of the Deployment reports the digests it pulled.
+    let pod = |proxy: &str| {
+        serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "web-7d4b9c-x2x", "namespace": "shop", "labels": {"app": "web"}},
+            "status": {"containerStatuses": [
+                {"name": "app", "imageID": format!("ghcr.io/acme/web@{}", digest('a'))},
+                {"name": "proxy", "imageID": format!("docker-pullable://envoy@{proxy}")}]}})
+    };
+    let mut with_pod = objects.clone();
+    for o in &mut with_pod {
+        if o["kind"] == "Deployment" {
+            o["spec"]["template"]["spec"]["containers"][1]["image"] =
+                Value::from(format!("envoy:1.29@{}", digest('b')));
+        }
+        if o["kind"] == "ConfigMap" {
+            o["data"]["LOG_LEVEL"] = Value::from("info");
+        }
+    }
+    with_pod.push(pod(&digest('b')));
+    app.write("live.json", &list(&with_pod));
+    stdout(&rollpin(
+        &["verify", "--record", &record, "--live", live],
+        &[],
+    ));
+    with_pod.pop();
+    with_pod.push(pod(&digest('f')));
+    app.write("live.json", &list(&with_pod));
+    let text = drift_report(&rollpin(
+        &["verify", "--record", &record, "--live", live],
+        &[],
+    ));
+    assert!(
+        text.contains(&format!(
+            "running  v1 Pod shop/web-7d4b9c-x2x container proxy: runs {}, the release pins {}",
+            digest('f'),
+            digest('b')
+        )),
+        "{text}"
+    );
+    assert!(text.contains("1 difference"), "{text}");
 
     objects.retain(|o| o["kind"] != "Deployment");
     app.write("live.json", &list(&objects));

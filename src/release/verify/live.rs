@@ -1,5 +1,6 @@
 //! Comparing a record with live objects (`kubectl get -o yaml`): the recorded images in
-//! each workload's pod template and in other fields, and the recorded configs' content.
+//! each workload's pod template and in other fields, the digests its Pods run, and the
+//! recorded configs' content.
 
 use serde_json::Value;
 
@@ -45,6 +46,7 @@ pub fn compare_live(
         };
         image_drifts(key, "", &w.containers, &containers, &mut out);
         image_drifts(key, "init:", &w.init_containers, &init, &mut out);
+        super::running::running_drifts(w, &super::running::pods_of(obj, live), &mut out);
         let namespace = s(obj, "/metadata/namespace");
         for c in w.configs.iter().filter(|c| c.sha256.is_some()) {
             if !config_seen.insert((c.kind.clone(), namespace.clone(), c.name.clone())) {

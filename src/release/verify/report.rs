@@ -39,6 +39,11 @@ pub fn describe(d: &Drift) -> String {
             "unpinned {what} {place}: {} has no digest; a rollback would run whatever the registry serves for it",
             side(&d.expected, "")
         ),
+        "running" => format!(
+            "running  {what} {place}: runs {}, the release pins {}",
+            side(&d.actual, ""),
+            side(&d.expected, "")
+        ),
         "stream" => format!(
             "stream   same objects, different stream (order or formatting): {} -> {}",
             side(&d.expected, ""),
