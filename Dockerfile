@@ -1,7 +1,7 @@
 # rollpin sidecar image for Argo CD's config-management plugin server.
 # No container engine runs where rollpin is developed: this file is kept simple and is
 # checked by reading, not by building.
-FROM rust:1.85-bookworm AS build
+FROM rust:1.89-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
