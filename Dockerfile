@@ -5,6 +5,8 @@ FROM rust:1.89-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+# Declared in Cargo.toml ([[bench]]): cargo refuses a manifest whose target files are missing.
+COPY benches ./benches
 RUN cargo build --release --locked --bin rollpin
 
 # Minimal runtime: glibc and nothing else (no shell; plugin.yaml needs none).

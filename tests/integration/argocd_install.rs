@@ -195,3 +195,49 @@ fn install_adds_rollpin_crds_and_release_parameters() {
         assert_eq!(p["string"].as_str(), a.string.as_deref());
     }
 }
+
+/// The Dockerfile's build stage copies every file cargo needs to read the manifest:
+/// `src/` and the files of targets declared in Cargo.toml (`[[bench]]`), else
+/// `cargo build` refuses the manifest inside the image.
+#[test]
+fn dockerfile_build_stage_copies_every_declared_target() {
+    let root = manifest_dir();
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).expect("Dockerfile");
+    // The text between the first `FROM` (the build stage) and the second.
+    let build_stage = dockerfile.split("\nFROM ").nth(1).unwrap_or("");
+    let copied: Vec<&str> = build_stage
+        .lines()
+        .filter_map(|l| l.strip_prefix("COPY "))
+        .flat_map(|l| {
+            let parts: Vec<&str> = l.split_whitespace().collect();
+            parts[..parts.len().saturating_sub(1)].to_vec()
+        })
+        .collect();
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("Cargo.toml");
+    let mut needed = vec![
+        "Cargo.toml".to_string(),
+        "Cargo.lock".to_string(),
+        "src/main.rs".to_string(),
+    ];
+    let mut section = "";
+    for line in manifest.lines() {
+        if line.starts_with('[') {
+            section = line;
+        } else if let Some(name) = line
+            .strip_prefix("name = ")
+            .filter(|_| section == "[[bench]]")
+        {
+            needed.push(format!("benches/{}.rs", name.trim_matches('"')));
+        }
+    }
+    for path in &needed {
+        assert!(root.join(path).exists(), "{path} does not exist");
+        let covered = copied
+            .iter()
+            .any(|c| path == c || path.starts_with(&format!("{}/", c.trim_end_matches('/'))));
+        assert!(
+            covered,
+            "the Dockerfile's build stage does not copy {path} (copies {copied:?})"
+        );
+    }
+}
