@@ -1,6 +1,7 @@
 # rollpin sidecar image for Argo CD's config-management plugin server.
-# No container engine runs where rollpin is developed: this file is kept simple and is
-# checked by reading, not by building.
+# No container engine runs where rollpin is developed: the image has not been built. Its
+# build stage was reproduced with `cargo build` over exactly the files it copies, and
+# tests/integration/argocd_install.rs checks that it copies every file Cargo.toml names.
 FROM rust:1.89-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
