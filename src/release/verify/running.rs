@@ -1,5 +1,5 @@
 //! What runs: the Pods of a recorded workload (found in the live objects by the workload's
-//! `spec.selector.matchLabels`, in its namespace) must run each pinned container from the
+//! `spec.selector`, in its namespace) must run each pinned container from the
 //! pinned digest, as the kubelet reports it in `status.containerStatuses[].imageID` (and
 //! `initContainerStatuses`).
 
@@ -16,29 +16,48 @@ fn image_id_digest(image_id: &str) -> Option<&str> {
         .filter(|d| d.contains(':'))
 }
 
-/// The labels a workload selects its Pods by; None for a Pod, for a selector with
-/// `matchExpressions` (not evaluated) and for a workload without `matchLabels`.
-fn match_labels(workload: &Value) -> Option<&serde_json::Map<String, Value>> {
-    let selector = workload.pointer("/spec/selector")?;
-    if selector
-        .get("matchExpressions")
-        .and_then(Value::as_array)
-        .is_some_and(|e| !e.is_empty())
-    {
+/// Whether `labels` satisfy a `metadata.labels`-style selector (`matchLabels` and
+/// `matchExpressions`, ANDed); None when the selector is empty or has an operator
+/// Kubernetes does not define.
+fn selects(selector: &Value, labels: Option<&serde_json::Map<String, Value>>) -> Option<bool> {
+    let label = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
+    let match_labels = selector.get("matchLabels").and_then(Value::as_object);
+    let expressions = selector.get("matchExpressions").and_then(Value::as_array);
+    if match_labels.is_none_or(|m| m.is_empty()) && expressions.is_none_or(|e| e.is_empty()) {
         return None;
     }
-    selector
-        .get("matchLabels")
-        .and_then(Value::as_object)
-        .filter(|m| !m.is_empty())
+    let mut ok = match_labels
+        .into_iter()
+        .flatten()
+        .all(|(k, v)| v.as_str().is_some_and(|v| label(k) == Some(v)));
+    for e in expressions.into_iter().flatten() {
+        let key = e.get("key").and_then(Value::as_str).unwrap_or("");
+        let values: Vec<&str> = e
+            .get("values")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let have = label(key);
+        ok &= match e.get("operator").and_then(Value::as_str)? {
+            "In" => have.is_some_and(|h| values.contains(&h)),
+            "NotIn" => have.is_none_or(|h| !values.contains(&h)),
+            "Exists" => have.is_some(),
+            "DoesNotExist" => have.is_none(),
+            _ => return None,
+        };
+    }
+    Some(ok)
 }
 
-/// The live Pods that run `workload` (itself, for a Pod).
+/// The live Pods that run `workload` (itself, for a Pod): those in its namespace its
+/// `spec.selector` selects.
 pub fn pods_of<'a>(workload: &'a Value, live: &'a [Value]) -> Vec<&'a Value> {
     if workload.get("kind").and_then(Value::as_str) == Some("Pod") {
         return vec![workload];
     }
-    let Some(labels) = match_labels(workload) else {
+    let Some(selector) = workload.pointer("/spec/selector") else {
         return Vec::new();
     };
     let namespace = workload.pointer("/metadata/namespace");
@@ -46,10 +65,8 @@ pub fn pods_of<'a>(workload: &'a Value, live: &'a [Value]) -> Vec<&'a Value> {
         .filter(|o| o.get("kind").and_then(Value::as_str) == Some("Pod"))
         .filter(|p| p.pointer("/metadata/namespace") == namespace)
         .filter(|p| {
-            let pod_labels = p.pointer("/metadata/labels").and_then(Value::as_object);
-            labels
-                .iter()
-                .all(|(k, v)| pod_labels.and_then(|l| l.get(k)) == Some(v))
+            let labels = p.pointer("/metadata/labels").and_then(Value::as_object);
+            selects(selector, labels) == Some(true)
         })
         .collect()
 }
@@ -131,9 +148,30 @@ mod tests {
             .map(|p| p["metadata"]["name"].as_str().unwrap())
             .collect();
         assert_eq!(names, ["web-1"]);
-        let with_expressions = json!({"kind": "Deployment", "metadata": {"namespace": "shop"},
+        let names_of = |w: &Value| -> Vec<String> {
+            pods_of(w, &live)
+                .iter()
+                .map(|p| p["metadata"]["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let exists = json!({"kind": "Deployment", "metadata": {"namespace": "shop"},
             "spec": {"selector": {"matchLabels": {"app": "web"},
                 "matchExpressions": [{"key": "x", "operator": "Exists"}]}}});
-        assert!(pods_of(&with_expressions, &live).is_empty());
+        assert_eq!(names_of(&exists), ["web-1"]);
+        let not_in = json!({"kind": "Deployment", "metadata": {"namespace": "shop"},
+            "spec": {"selector": {"matchExpressions": [
+                {"key": "app", "operator": "NotIn", "values": ["web"]},
+                {"key": "x", "operator": "DoesNotExist"}]}}});
+        assert_eq!(names_of(&not_in), ["db-1"]);
+        let in_set = json!({"kind": "Deployment", "metadata": {"namespace": "shop"},
+            "spec": {"selector": {"matchExpressions": [
+                {"key": "app", "operator": "In", "values": ["db", "web"]}]}}});
+        assert_eq!(names_of(&in_set), ["web-1", "db-1"]);
+        let bad = json!({"kind": "Deployment", "metadata": {"namespace": "shop"},
+            "spec": {"selector": {"matchExpressions": [{"key": "app", "operator": "Near"}]}}});
+        assert!(names_of(&bad).is_empty());
+        let empty = json!({"kind": "Deployment", "metadata": {"namespace": "shop"},
+            "spec": {"selector": {}}});
+        assert!(names_of(&empty).is_empty());
     }
 }
