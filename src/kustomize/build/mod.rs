@@ -9,20 +9,25 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::kustomize::error::{Error, Result};
-use crate::kustomize::field_spec::{self, FieldSpec, TransformerConfig, merge_specs};
+use crate::kustomize::field_spec::TransformerConfig;
 use crate::kustomize::fs::FileSystem;
 use crate::kustomize::kustomization::Kustomization;
-use crate::kustomize::loader::{Entry, Limits, Loader, yaml_message};
+use crate::kustomize::loader::{Entry, Limits, Loader};
 use crate::kustomize::openapi::Schema;
 use crate::kustomize::order::{self, Order};
-use crate::kustomize::{
-    builtin_plugins, patches, prefetch, prefix_suffix, replacements, replicas, vars,
-};
-use crate::kustomize::{
-    configurations, generators, hash, images, labels, name_reference, namespace,
-};
+use crate::kustomize::{builtin_plugins, generators, hash, name_reference, prefetch, vars};
 use crate::resource::{ResMap, Resource};
-use crate::yaml::{Schema as YamlSchema, parse_stream, parse_stream_with_limits};
+use crate::yaml::{Schema as YamlSchema, parse_stream};
+
+mod metadata;
+mod resource_files;
+mod transformers;
+
+use metadata::{BuildMetadata, ORIGIN_ANNOTATION, set_annotation};
+pub(crate) use metadata::{note_transformation, transformation_entry};
+pub(crate) use resource_files::read_resources;
+use resource_files::read_resources_within;
+use transformers::{Tracking, crds_config, own_config, run_transformers};
 
 /// Build options (validated flags).
 #[derive(Debug, Clone)]
@@ -76,14 +81,6 @@ struct Ctx {
     nodes: usize,
 }
 
-const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
-
-/// The annotation listing the transformers that ran over an object.
-const TRANSFORMATIONS_ANNOTATION: &str = "alpha.config.kubernetes.io/transformations";
-
-/// kustomize's `managedByLabel` label, with the version rollpin reproduces.
-const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kustomize-v5.5.0");
-
 /// Joins and cleans `/`-separated relative paths lexically, as Go's `filepath.Join` does.
 pub(crate) fn join_clean(base: &str, rel: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
@@ -103,19 +100,6 @@ pub(crate) fn join_clean(base: &str, rel: &str) -> String {
     }
 }
 
-fn remove_annotation(obj: &mut Value, key: &str) {
-    if let Some(Value::Object(a)) = obj.pointer_mut("/metadata/annotations") {
-        a.remove(key);
-    }
-}
-
-fn set_annotation(obj: &mut Value, key: &str, value: String) {
-    let o = crate::resource::ensure_object(obj);
-    let md = crate::resource::ensure_object(o.entry("metadata").or_insert(Value::Null));
-    let a = crate::resource::ensure_object(md.entry("annotations").or_insert(Value::Null));
-    a.insert(key.to_string(), Value::String(value));
-}
-
 /// What one kustomization accumulates: its resources and the transformer configuration
 /// (built-in field specs plus `configurations:` of it and everything it includes).
 #[derive(Default)]
@@ -131,7 +115,7 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &Options) -> Result<Output> 
     let ldr = Loader::new_root(fs, dir, opts.repo_root.clone(), opts.limits)?;
     let (kpath, text) = ldr.kustomization_file()?;
     let k = Kustomization::parse_with_limits(&kpath, &text, opts.limits.yaml())?;
-    let metadata = build_metadata(&kpath, &k)?;
+    let metadata: BuildMetadata = metadata::build_metadata(&kpath, &k)?;
     let mut ctx = Ctx {
         warnings: Vec::new(),
         prefetched: prefetch::parse_tree_files(&ldr, &kpath, &k),
@@ -173,20 +157,7 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &Options) -> Result<Output> 
     };
     order::sort(&mut rm.resources, &order);
     for r in &mut rm.resources {
-        if metadata.managed_by {
-            let o = crate::resource::ensure_object(&mut r.obj);
-            let md = crate::resource::ensure_object(o.entry("metadata").or_insert(Value::Null));
-            let labels = crate::resource::ensure_object(md.entry("labels").or_insert(Value::Null));
-            labels.insert(MANAGED_BY.0.into(), Value::String(MANAGED_BY.1.into()));
-        }
-        if metadata.transformations && !r.meta.transformations.is_empty() {
-            let list = r.meta.transformations.concat();
-            set_annotation(&mut r.obj, TRANSFORMATIONS_ANNOTATION, list);
-        }
-        if !metadata.origins {
-            remove_annotation(&mut r.obj, ORIGIN_ANNOTATION);
-        }
-        strip_empty_annotations(&mut r.obj);
+        metadata::finish(r, &metadata);
     }
     Ok(Output {
         resources: rm.resources,
@@ -249,69 +220,6 @@ fn set_schema(ctx: &mut Ctx, ldr: &Loader, kpath: &Path, k: &Kustomization) -> R
     Ok(())
 }
 
-/// What `buildMetadata` asks for.
-#[derive(Debug, Clone, Copy, Default)]
-struct BuildMetadata {
-    /// `originAnnotations`.
-    origins: bool,
-    /// `transformerAnnotations`.
-    transformations: bool,
-    /// `managedByLabel`.
-    managed_by: bool,
-}
-
-/// Validates `buildMetadata` (kustomize reads the top-level kustomization's only).
-fn build_metadata(kpath: &Path, k: &Kustomization) -> Result<BuildMetadata> {
-    let mut m = BuildMetadata::default();
-    for v in k.build_metadata.iter().flatten() {
-        match v.as_str() {
-            "originAnnotations" => m.origins = true,
-            "transformerAnnotations" => m.transformations = true,
-            "managedByLabel" => m.managed_by = true,
-            other => {
-                return Err(Error::InvalidKustomization {
-                    path: kpath.to_path_buf(),
-                    line: None,
-                    message: format!(
-                        "buildMetadata must have values [originAnnotations transformerAnnotations managedByLabel], got '{other}'"
-                    ),
-                });
-            }
-        }
-    }
-    Ok(m)
-}
-
-/// One entry of the transformations annotation: the kustomization (or plugin
-/// configuration) that configured the transformer, and the transformer's id.
-pub(crate) fn transformation_entry(
-    configured_in: &str,
-    kind: &str,
-    name: &str,
-    namespace: &str,
-) -> String {
-    let mut e = format!(
-        "- configuredIn: {configured_in}\n  configuredBy:\n    apiVersion: builtin\n    kind: {kind}\n"
-    );
-    if !name.is_empty() {
-        e.push_str(&format!("    name: {name}\n"));
-    }
-    if !namespace.is_empty() {
-        e.push_str(&format!("    namespace: {namespace}\n"));
-    }
-    e
-}
-
-/// Records `entry` on every resource: kustomize notes each transformer on every object of
-/// the kustomization it ran in, changed or not.
-pub(crate) fn note_transformation(rm: &mut ResMap, entry: Option<&str>) {
-    if let Some(entry) = entry {
-        for r in &mut rm.resources {
-            r.meta.transformations.push(entry.to_string());
-        }
-    }
-}
-
 fn sort_options_order(
     kpath: &Path,
     so: &crate::kustomize::kustomization::SortOptions,
@@ -347,21 +255,6 @@ fn is_local_config(obj: &Value) -> bool {
     obj.pointer("/metadata/annotations/config.kubernetes.io~1local-config")
         .and_then(Value::as_str)
         == Some("true")
-}
-
-/// kustomize re-sets every resource's annotations before output: an empty, null or
-/// scalar `metadata.annotations` disappears.
-fn strip_empty_annotations(obj: &mut Value) {
-    if let Some(Value::Object(md)) = obj.get_mut("metadata") {
-        let empty = match md.get("annotations") {
-            None | Some(Value::Array(_)) => false,
-            Some(Value::Object(m)) => m.is_empty(),
-            Some(_) => true,
-        };
-        if empty {
-            md.remove("annotations");
-        }
-    }
 }
 
 fn unsupported(kpath: &Path, k: &Kustomization) -> Result<()> {
@@ -567,210 +460,6 @@ fn accumulate_target(
     Ok(())
 }
 
-/// The field specs the `crds:` files declare (kustomize's `LoadConfigFromCRDs`).
-fn crds_config(ldr: &Loader, kpath: &Path, files: &[String]) -> Result<TransformerConfig> {
-    let referrer = kpath.display().to_string();
-    let mut tc = TransformerConfig::default();
-    for file in files {
-        let fail = |e: String| {
-            Error::Build(format!(
-                "{}: loading CRDs {files:?}: unable to parse open API definition from '{file}': {e}",
-                kpath.display()
-            ))
-        };
-        let bytes = ldr.read_file(file, &referrer)?;
-        let text = String::from_utf8(bytes).map_err(|_| fail("not valid UTF-8".into()))?;
-        let doc = parse_stream_with_limits(&text, YamlSchema::Yaml11, ldr.limits.yaml())
-            .map_err(|e| fail(yaml_message(e.to_string())))?
-            .into_iter()
-            .next()
-            .map(|d| d.value)
-            .unwrap_or(Value::Null);
-        let extra = crate::kustomize::crds::config_from_definitions(&doc).map_err(fail)?;
-        tc.merge(&extra).map_err(fail)?;
-    }
-    Ok(tc)
-}
-
-/// This kustomization's `configurations:` files merged with the built-in configuration.
-/// The files come first: kubectl shows that a file's `metadata/name` spec for one kind
-/// absorbs the built-in spec for every kind (`namePrefix` then applies to that kind only).
-fn own_config(ldr: &Loader, kpath: &Path, k: &Kustomization) -> Result<TransformerConfig> {
-    let Some(files) = k.configurations.as_ref().filter(|f| !f.is_empty()) else {
-        return Ok(field_spec::builtin().clone());
-    };
-    let referrer = kpath.display().to_string();
-    let fail = |file: &str, e: String| {
-        Error::Build(format!(
-            "{}: configurations file '{file}': {e}",
-            kpath.display()
-        ))
-    };
-    let mut tc = TransformerConfig::default();
-    for file in files {
-        let bytes = ldr.read_file(file, &referrer)?;
-        let text = String::from_utf8(bytes).map_err(|_| Error::Read {
-            path: ldr.root.join(file),
-            message: "not valid UTF-8".into(),
-        })?;
-        let extra = configurations::parse_with_limits(&text, ldr.limits.yaml())
-            .map_err(|e| fail(file, yaml_message(e)))?;
-        tc.merge(&extra).map_err(|e| fail(file, e))?;
-    }
-    tc.merge(field_spec::builtin())
-        .map_err(|e| fail("(built-in)", e))?;
-    Ok(tc)
-}
-
-/// Where transformers are recorded from (`transformerAnnotations`; both None otherwise).
-#[derive(Clone, Copy)]
-struct Tracking<'a> {
-    /// The kustomization file, relative to the top-level one.
-    configured_in: Option<&'a str>,
-    /// Its directory, for plugin configuration files.
-    dir: Option<&'a str>,
-}
-
-/// kustomize's built-in transformers in its order; with `transformerAnnotations`, each
-/// configured instance is noted on every resource after it runs.
-fn run_transformers(
-    ldr: &Loader,
-    kpath: &Path,
-    k: &Kustomization,
-    tc: &TransformerConfig,
-    schema: Option<&Schema>,
-    track: Tracking<'_>,
-    rm: &mut ResMap,
-) -> Result<()> {
-    let referrer = kpath.display().to_string();
-    let entry = |kind: &str| {
-        track
-            .configured_in
-            .map(|c| transformation_entry(c, kind, "", ""))
-    };
-    let psm = entry("PatchStrategicMergeTransformer");
-    let patch = entry("PatchTransformer");
-    let label = entry("LabelTransformer");
-    let json6902 = entry("PatchJson6902Transformer");
-    let replica = entry("ReplicaCountTransformer");
-    let image = entry("ImageTagTransformer");
-    let fail = |transformer: &'static str| {
-        move |message: String| Error::Transform {
-            path: kpath.to_path_buf(),
-            transformer,
-            message,
-        }
-    };
-    if let Some(entries) = &k.patches_strategic_merge {
-        patches::apply_strategic_merge_list(rm, ldr, &referrer, entries, schema)
-            .map_err(fail("patchesStrategicMerge"))?;
-        if !entries.is_empty() {
-            note_transformation(rm, psm.as_deref());
-        }
-    }
-    for p in k.patches.iter().flatten() {
-        patches::apply_patch(rm, ldr, &referrer, p, schema).map_err(fail("patches"))?;
-        note_transformation(rm, patch.as_deref());
-    }
-    if let Some(ns) = k.namespace.as_deref().filter(|n| !n.is_empty()) {
-        namespace::apply(rm, ns, &tc.namespace).map_err(fail("namespace"))?;
-        note_transformation(rm, entry("NamespaceTransformer").as_deref());
-    }
-    if let Some(p) = k.name_prefix.as_deref().filter(|n| !n.is_empty()) {
-        prefix_suffix::apply(rm, p, prefix_suffix::End::Prefix, &tc.name_prefix)
-            .map_err(fail("namePrefix"))?;
-        note_transformation(rm, entry("PrefixTransformer").as_deref());
-    }
-    if let Some(s) = k.name_suffix.as_deref().filter(|n| !n.is_empty()) {
-        prefix_suffix::apply(rm, s, prefix_suffix::End::Suffix, &tc.name_suffix)
-            .map_err(fail("nameSuffix"))?;
-        note_transformation(rm, entry("SuffixTransformer").as_deref());
-    }
-    for l in k.labels.iter().flatten() {
-        let mut specs: Vec<FieldSpec> = l.fields.clone();
-        let merged = (|| {
-            merge_specs(&mut specs, &tc.labels)?;
-            if l.include_selectors {
-                merge_specs(&mut specs, &tc.common_labels)
-            } else {
-                if l.include_templates {
-                    merge_specs(&mut specs, &tc.template_labels)?;
-                }
-                merge_specs(
-                    &mut specs,
-                    &[FieldSpec {
-                        path: "metadata/labels".into(),
-                        create: true,
-                        ..FieldSpec::default()
-                    }],
-                )
-            }
-        })();
-        merged
-            .map_err(|e| format!("failed to merge labels: {e}"))
-            .map_err(fail("labels"))?;
-        labels::apply(rm, &l.pairs, &specs).map_err(fail("labels"))?;
-        note_transformation(rm, label.as_deref());
-    }
-    if let Some(cl) = &k.common_labels {
-        labels::apply(rm, cl, &tc.common_labels).map_err(fail("commonLabels"))?;
-    }
-    // kustomize configures one LabelTransformer per `labels` entry and one for
-    // `commonLabels` (even an empty one) whenever either is set.
-    if k.labels.iter().flatten().next().is_some()
-        || k.common_labels.as_ref().is_some_and(|c| !c.is_empty())
-    {
-        note_transformation(rm, label.as_deref());
-    }
-    if let Some(ca) = &k.common_annotations {
-        labels::apply(rm, ca, &tc.common_annotations).map_err(fail("commonAnnotations"))?;
-        if !ca.is_empty() {
-            note_transformation(rm, entry("AnnotationsTransformer").as_deref());
-        }
-    }
-    for p in k.patches_json6902.iter().flatten() {
-        patches::apply_json6902_entry(rm, ldr, &referrer, p).map_err(fail("patchesJson6902"))?;
-        note_transformation(rm, json6902.as_deref());
-    }
-    for r in k.replicas.iter().flatten() {
-        replicas::apply(rm, r, &tc.replicas).map_err(fail("replicas"))?;
-        note_transformation(rm, replica.as_deref());
-    }
-    for img in k.all_images() {
-        images::apply(rm, &img, &tc.images).map_err(fail("images"))?;
-        note_transformation(rm, image.as_deref());
-    }
-    if let Some(v) = &k.replacements {
-        let entries =
-            replacements::entries_from_value(v).map_err(|e| Error::InvalidKustomization {
-                path: kpath.to_path_buf(),
-                line: None,
-                message: format!("replacements: {e}"),
-            })?;
-        let all = replacements::configure(&entries, |p| {
-            let bytes = ldr.read_file(p, &referrer).map_err(|e| e.to_string())?;
-            let text = String::from_utf8(bytes).map_err(|_| format!("{p}: not valid UTF-8"))?;
-            let docs = parse_stream_with_limits(&text, YamlSchema::Yaml11, ldr.limits.yaml())
-                .map_err(|e| format!("{p}: {}", yaml_message(e.to_string())))?;
-            Ok(docs
-                .into_iter()
-                .next()
-                .map(|d| d.value)
-                .unwrap_or(Value::Null))
-        })
-        .map_err(fail("replacements"))?;
-        replacements::apply(rm, &all).map_err(fail("replacements"))?;
-        if !entries.is_empty() {
-            note_transformation(rm, entry("ReplacementTransformer").as_deref());
-        }
-    }
-    if let Some(entries) = &k.transformers {
-        let configs = builtin_plugins::load(ldr, kpath, entries)?;
-        builtin_plugins::run_transformers(ldr, kpath, &configs, schema, track.dir, rm)?;
-    }
-    Ok(())
-}
-
 fn id_key(r: &Resource) -> IdKey {
     let id = r.cur_id();
     let ns = id.effective_namespace().to_string();
@@ -806,128 +495,4 @@ fn append_all(rm: &mut ResMap, seen: &mut HashSet<IdKey>, resources: Vec<Resourc
         rm.resources.push(r);
     }
     Ok(())
-}
-
-/// The items of a `*List` reach kustomize through JSON, so their annotation values become
-/// JSON text (`1.0` → `"1"`, `true` → `"true"`).
-fn json_text_annotations(item: &mut Value) {
-    if let Some(Value::Object(a)) = item.pointer_mut("/metadata/annotations") {
-        for v in a.values_mut() {
-            let text = match &*v {
-                Value::String(_) => continue,
-                Value::Null => "null".to_string(),
-                Value::Number(n) => match n.as_f64() {
-                    Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e21 => {
-                        format!("{}", f as i128)
-                    }
-                    _ => n.to_string(),
-                },
-                other => other.to_string(),
-            };
-            *v = Value::String(text);
-        }
-    }
-}
-
-fn has_null_in_list(v: &Value) -> bool {
-    match v {
-        Value::Array(items) => items.iter().any(|i| i.is_null() || has_null_in_list(i)),
-        Value::Object(m) => m.values().any(has_null_in_list),
-        _ => false,
-    }
-}
-
-/// Reads the objects of a resource file, flattening `*List` kinds as kustomize does, and
-/// the number of YAML nodes the file produced.
-pub(crate) fn read_resources(
-    ldr: &Loader,
-    path: &Path,
-    referrer: &str,
-) -> Result<(Vec<Resource>, usize)> {
-    read_resources_within(ldr, path, referrer, ldr.limits.max_yaml_nodes)
-}
-
-/// [`read_resources`] with at most `max_nodes` YAML nodes.
-fn read_resources_within(
-    ldr: &Loader,
-    path: &Path,
-    referrer: &str,
-    max_nodes: usize,
-) -> Result<(Vec<Resource>, usize)> {
-    let text = ldr.read_text_at(path, referrer)?;
-    let limits = crate::yaml::Limits {
-        max_nodes,
-        ..ldr.limits.yaml()
-    };
-    let docs =
-        parse_stream_with_limits(&text, YamlSchema::Kyaml, limits).map_err(|e| Error::Yaml {
-            path: path.to_path_buf(),
-            line: e.line,
-            message: yaml_message(e.message),
-        })?;
-    if docs.len() > ldr.limits.max_documents_per_file {
-        return Err(Error::Limit {
-            path: path.to_path_buf(),
-            what: format!("the file holds {} documents", docs.len()),
-            limit: ldr.limits.max_documents_per_file as u64,
-            flag: "--max-documents-per-file",
-        });
-    }
-    let invalid = |line: usize, message: String| Error::InvalidResource {
-        path: path.to_path_buf(),
-        line,
-        message,
-    };
-    let nodes = docs.iter().map(|d| d.nodes).sum();
-    let mut queue: std::collections::VecDeque<(Value, usize, Vec<Vec<String>>)> = docs
-        .into_iter()
-        .map(|d| (d.value, d.line, d.empty_fields))
-        .collect();
-    let mut out = Vec::new();
-    let origin = path.display().to_string();
-    while let Some((v, line, empty_fields)) = queue.pop_front() {
-        let Value::Object(m) = &v else {
-            return Err(invalid(
-                line,
-                "expected a YAML mapping (a Kubernetes object)".into(),
-            ));
-        };
-        let kind = m.get("kind").and_then(Value::as_str).unwrap_or("");
-        if kind.is_empty() {
-            return Err(invalid(line, "missing kind in object".into()));
-        }
-        if kind.ends_with("List") {
-            match m.get("items") {
-                None => {}
-                Some(Value::Null) => continue,
-                Some(Value::Array(items)) => {
-                    queue.extend(items.iter().cloned().map(|mut i| {
-                        json_text_annotations(&mut i);
-                        (i, line, Vec::new())
-                    }));
-                    continue;
-                }
-                Some(_) => {
-                    return Err(invalid(line, format!("expected array in {kind}/items")));
-                }
-            }
-        } else if v
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .is_empty()
-        {
-            return Err(invalid(
-                line,
-                format!("missing metadata.name in object of kind {kind}"),
-            ));
-        }
-        if has_null_in_list(&v) {
-            return Err(invalid(line, "empty item (null) in a list".into()));
-        }
-        let mut res = Resource::new(v, origin.clone());
-        res.meta.empty_fields = empty_fields;
-        out.push(res);
-    }
-    Ok((out, nodes))
 }

@@ -1,0 +1,133 @@
+//! `buildMetadata` — origin annotations, transformer annotations (kustomize's record of
+//! which built-in transformers ran over each object) and the managed-by label — and the
+//! annotation clean-up every build ends with.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::kustomize::error::{Error, Result};
+use crate::kustomize::kustomization::Kustomization;
+use crate::resource::{ResMap, Resource};
+
+/// kustomize's origin annotation.
+pub(super) const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
+
+/// The annotation listing the transformers that ran over an object.
+const TRANSFORMATIONS_ANNOTATION: &str = "alpha.config.kubernetes.io/transformations";
+
+/// kustomize's `managedByLabel` label, with the version rollpin reproduces.
+const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kustomize-v5.5.0");
+
+fn remove_annotation(obj: &mut Value, key: &str) {
+    if let Some(Value::Object(a)) = obj.pointer_mut("/metadata/annotations") {
+        a.remove(key);
+    }
+}
+
+/// Sets `metadata.<field>.<key>` (labels or annotations), creating the maps.
+fn set_metadata_entry(obj: &mut Value, field: &str, key: &str, value: String) {
+    let o = crate::resource::ensure_object(obj);
+    let md = crate::resource::ensure_object(o.entry("metadata").or_insert(Value::Null));
+    let m = crate::resource::ensure_object(md.entry(field).or_insert(Value::Null));
+    m.insert(key.to_string(), Value::String(value));
+}
+
+/// Sets an annotation, creating `metadata.annotations`.
+pub(super) fn set_annotation(obj: &mut Value, key: &str, value: String) {
+    set_metadata_entry(obj, "annotations", key, value);
+}
+/// What `buildMetadata` asks for.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct BuildMetadata {
+    /// `originAnnotations`.
+    pub(super) origins: bool,
+    /// `transformerAnnotations`.
+    pub(super) transformations: bool,
+    /// `managedByLabel`.
+    pub(super) managed_by: bool,
+}
+
+/// Validates `buildMetadata` (kustomize reads the top-level kustomization's only).
+pub(super) fn build_metadata(kpath: &Path, k: &Kustomization) -> Result<BuildMetadata> {
+    let mut m = BuildMetadata::default();
+    for v in k.build_metadata.iter().flatten() {
+        match v.as_str() {
+            "originAnnotations" => m.origins = true,
+            "transformerAnnotations" => m.transformations = true,
+            "managedByLabel" => m.managed_by = true,
+            other => {
+                return Err(Error::InvalidKustomization {
+                    path: kpath.to_path_buf(),
+                    line: None,
+                    message: format!(
+                        "buildMetadata must have values [originAnnotations transformerAnnotations managedByLabel], got '{other}'"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(m)
+}
+
+/// One entry of the transformations annotation: the kustomization (or plugin
+/// configuration) that configured the transformer, and the transformer's id.
+pub(crate) fn transformation_entry(
+    configured_in: &str,
+    kind: &str,
+    name: &str,
+    namespace: &str,
+) -> String {
+    let mut e = format!(
+        "- configuredIn: {configured_in}\n  configuredBy:\n    apiVersion: builtin\n    kind: {kind}\n"
+    );
+    if !name.is_empty() {
+        e.push_str(&format!("    name: {name}\n"));
+    }
+    if !namespace.is_empty() {
+        e.push_str(&format!("    namespace: {namespace}\n"));
+    }
+    e
+}
+
+/// Records `entry` on every resource: kustomize notes each transformer on every object of
+/// the kustomization it ran in, changed or not.
+pub(crate) fn note_transformation(rm: &mut ResMap, entry: Option<&str>) {
+    if let Some(entry) = entry {
+        for r in &mut rm.resources {
+            r.meta.transformations.push(entry.to_string());
+        }
+    }
+}
+
+/// What every build does to each resource at the end: the managed-by label and the
+/// transformations annotation when asked for, origin annotations dropped unless asked for
+/// (also one written in the input, as kustomize clears them), empty annotations removed.
+pub(super) fn finish(r: &mut Resource, m: &BuildMetadata) {
+    if m.managed_by {
+        set_metadata_entry(&mut r.obj, "labels", MANAGED_BY.0, MANAGED_BY.1.into());
+    }
+    if m.transformations && !r.meta.transformations.is_empty() {
+        let list = r.meta.transformations.concat();
+        set_annotation(&mut r.obj, TRANSFORMATIONS_ANNOTATION, list);
+    }
+    if !m.origins {
+        remove_annotation(&mut r.obj, ORIGIN_ANNOTATION);
+    }
+    strip_empty_annotations(&mut r.obj);
+}
+
+/// kustomize re-sets every resource's annotations before output: an empty, null or
+/// scalar `metadata.annotations` disappears.
+fn strip_empty_annotations(obj: &mut Value) {
+    if let Some(Value::Object(md)) = obj.get_mut("metadata") {
+        let empty = match md.get("annotations") {
+            None | Some(Value::Array(_)) => false,
+            Some(Value::Object(m)) => m.is_empty(),
+            Some(_) => true,
+        };
+        if empty {
+            md.remove("annotations");
+        }
+    }
+}
