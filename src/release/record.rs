@@ -120,25 +120,37 @@ fn is_label_value(v: &str) -> bool {
         && v.bytes().last().is_none_or(|b| b.is_ascii_alphanumeric())
 }
 
-/// The spec of a record for `objects`, rendered as `stream` (without any record).
+/// The spec of a record for `objects`, rendered as `stream` (without any record). Each
+/// object's digest is taken over its document in `stream` when the stream holds one
+/// document per object (as `rollpin render` writes it); otherwise each object is written
+/// again.
 pub fn spec_for(input: &RecordInput, objects: &[&Value], stream: &str) -> RollbackManifestSpec {
+    let docs = crate::yaml::split_stream(stream);
+    let docs = (docs.len() == objects.len()).then_some(docs);
     let resources = objects
         .iter()
-        .map(|obj| {
+        .enumerate()
+        .map(|(i, obj)| {
             let s = |p: &str| {
                 obj.pointer(p)
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string()
             };
-            let mut doc = String::new();
-            crate::yaml::write_document(obj, &mut doc);
+            let digest = match &docs {
+                Some(docs) => sha256(docs[i].as_bytes()),
+                None => {
+                    let mut doc = String::new();
+                    crate::yaml::write_document(obj, &mut doc);
+                    sha256(doc.as_bytes())
+                }
+            };
             ResourcePin {
                 api_version: s("/apiVersion"),
                 kind: s("/kind"),
                 namespace: s("/metadata/namespace"),
                 name: s("/metadata/name"),
-                sha256: sha256(doc.as_bytes()),
+                sha256: digest,
             }
         })
         .collect();

@@ -20,4 +20,4 @@ pub mod writer;
 mod writer_tests;
 
 pub use reader::{Document, Limits, Schema, YamlError, parse_stream, parse_stream_with_limits};
-pub use writer::{write_document, write_stream};
+pub use writer::{split_stream, write_document, write_stream};

@@ -45,6 +45,23 @@ pub fn write_stream<'a>(docs: impl IntoIterator<Item = &'a Value>, out: &mut Str
     }
 }
 
+/// The documents of a stream [`write_stream`] wrote, without their separators. The writer
+/// puts a `---` line at column 0 only between documents: every nested line is indented,
+/// and a scalar that starts with `---` is quoted.
+pub fn split_stream(stream: &str) -> Vec<&str> {
+    let mut docs = Vec::new();
+    let mut start = 0;
+    while let Some(i) = stream[start..].find("\n---\n") {
+        let end = start + i + 1;
+        docs.push(&stream[start..end]);
+        start = end + 4;
+    }
+    if start < stream.len() {
+        docs.push(&stream[start..]);
+    }
+    docs
+}
+
 /// Pairs `map`'s values with their round-tripped keys (`folded`, in map order). When two keys
 /// read back the same, the later one in Go's JSON order (byte order, as the map's) wins.
 fn round_tripped_entries<'a>(

@@ -749,3 +749,28 @@ fn literal_ending_in_line_separator_has_no_final_newline() {
     write_stream(&docs, &mut out);
     assert_eq!(out, "x: |\n  a\n  b\u{2028}---\nb: 1\n");
 }
+
+/// [`super::writer::split_stream`] gives back exactly each document [`write_stream`] wrote,
+/// also when values hold `---` lines (block scalars, quoted keys and scalars).
+#[test]
+fn split_stream_gives_back_each_document() {
+    let docs: Vec<Value> = [
+        r#"{"a":"---","---":"x"}"#,
+        r#"{"b":"line\n---\nline\n","c":["---", "--- x"]}"#,
+        r#"{"d":{"e":"---\n"}}"#,
+        r#"{}"#,
+    ]
+    .iter()
+    .map(|j| serde_json::from_str(j).expect("json"))
+    .collect();
+    let mut stream = String::new();
+    write_stream(docs.iter(), &mut stream);
+    let parts = super::writer::split_stream(&stream);
+    assert_eq!(parts.len(), docs.len(), "{stream}");
+    for (part, doc) in parts.iter().zip(&docs) {
+        let mut alone = String::new();
+        write_document(doc, &mut alone);
+        assert_eq!(*part, alone);
+    }
+    assert!(super::writer::split_stream("").is_empty());
+}
