@@ -289,10 +289,7 @@ fn verify_accepts_an_identical_re_render() {
 fn verify_reports_a_moved_image() {
     let app = pinned_app();
     let record = record_file(&app);
-    let moved = std::fs::read_to_string(app.path("app/deploy.yaml"))
-        .expect("read")
-        .replace(&digest('b'), &digest('c'));
-    app.write("app/deploy.yaml", &moved);
+    app.edit("app/deploy.yaml", &digest('b'), &digest('c'));
     let text = drift_report(&verify(&app, &record, &[]));
     assert!(
         text.contains(&format!(
@@ -313,10 +310,11 @@ fn verify_reports_a_moved_image() {
 fn verify_names_the_config_a_generated_one_became() {
     let app = pinned_app();
     let record = record_file(&app);
-    let kust = std::fs::read_to_string(app.path("app/kustomization.yaml"))
-        .expect("read")
-        .replace("LOG_LEVEL=info", "LOG_LEVEL=debug");
-    app.write("app/kustomization.yaml", &kust);
+    app.edit(
+        "app/kustomization.yaml",
+        "LOG_LEVEL=info",
+        "LOG_LEVEL=debug",
+    );
     let text = drift_report(&verify(&app, &record, &[]));
     // The generated name changes with its content: one config line says so; the vanished
     // and appeared ConfigMaps and the Deployment's new reference are not repeated.
@@ -332,10 +330,8 @@ fn verify_names_the_config_a_generated_one_became() {
 #[test]
 fn images_outside_pod_templates_are_pinned_too() {
     let app = pinned_app();
-    let kust = std::fs::read_to_string(app.path("app/kustomization.yaml"))
-        .expect("read")
-        .replace("- svc.yaml\n", "- svc.yaml\n- prom.yaml\n");
-    app.write("app/kustomization.yaml", &kust).write(
+    app.edit("app/kustomization.yaml", "- svc.yaml\n", "- svc.yaml\n- prom.yaml\n")
+        .write(
         "app/prom.yaml",
         "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata:\n  name: k8s\nspec:\n  image: quay.io/prometheus/prometheus:v2.54.1\n",
     );
@@ -356,14 +352,14 @@ fn images_outside_pod_templates_are_pinned_too() {
         "{text}"
     );
     let pinned = format!("quay.io/prometheus/prometheus:v2.54.1@{}", digest('d'));
-    let prom = std::fs::read_to_string(app.path("app/prom.yaml"))
-        .expect("read")
-        .replace("quay.io/prometheus/prometheus:v2.54.1", &pinned);
-    app.write("app/prom.yaml", &prom);
+    app.edit(
+        "app/prom.yaml",
+        "quay.io/prometheus/prometheus:v2.54.1",
+        &pinned,
+    );
     let record = record_file(&app);
     stdout(&verify(&app, &record, &[]));
-    let moved = prom.replace(&digest('d'), &digest('e'));
-    app.write("app/prom.yaml", &moved);
+    app.edit("app/prom.yaml", &digest('d'), &digest('e'));
     let text = drift_report(&verify(&app, &record, &[]));
     assert!(
         text.contains(&format!(
@@ -398,10 +394,11 @@ fn verify_reports_a_config_edited_in_place() {
         "namespace: shop\nresources:\n- deploy.yaml\n- svc.yaml\nconfigMapGenerator:\n- name: web-config\n  options:\n    disableNameSuffixHash: true\n  literals:\n  - LOG_LEVEL=info\n",
     );
     let record = record_file(&app);
-    let kust = std::fs::read_to_string(app.path("app/kustomization.yaml"))
-        .expect("read")
-        .replace("LOG_LEVEL=info", "LOG_LEVEL=debug");
-    app.write("app/kustomization.yaml", &kust);
+    app.edit(
+        "app/kustomization.yaml",
+        "LOG_LEVEL=info",
+        "LOG_LEVEL=debug",
+    );
     let text = drift_report(&verify(&app, &record, &[]));
     assert!(
         text.contains("config   v1 ConfigMap shop/web-config: sha256:"),
@@ -699,10 +696,7 @@ fn verify_status_patch_drives_the_records_health() {
         "{health}"
     );
 
-    let moved = std::fs::read_to_string(app.path("app/deploy.yaml"))
-        .expect("read")
-        .replace(&digest('b'), &digest('c'));
-    app.write("app/deploy.yaml", &moved);
+    app.edit("app/deploy.yaml", &digest('b'), &digest('c'));
     let drifted = verify(&app, &record, &["-o", "status"]);
     assert_eq!(drifted.status.code(), Some(3));
     let patched = record_with_status(&record, &drifted.stdout);

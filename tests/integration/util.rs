@@ -74,6 +74,12 @@ impl App {
         std::fs::write(p, body).expect("write");
         self
     }
+    /// Replaces `from` with `to` in the file `rel`, which must contain `from`.
+    pub fn edit(&self, rel: &str, from: &str, to: &str) -> &App {
+        let text = std::fs::read_to_string(self.path(rel)).expect("read");
+        assert!(text.contains(from), "{rel} does not contain {from:?}");
+        self.write(rel, &text.replace(from, to))
+    }
     pub fn render(&self, rel: &str, extra: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_rollpin"))
             .arg("render")
