@@ -15,4 +15,5 @@ pub mod kustomize;
 pub mod release;
 pub mod render;
 pub mod resource;
+pub mod strconv;
 pub mod yaml;

@@ -22,7 +22,7 @@ fn resolves_to_str(s: &str) -> bool {
         b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~' => {
             !in_resolve_map(s)
         }
-        b'.' => !(in_resolve_map(s) || go_parse_float(s)),
+        b'.' => !(in_resolve_map(s) || crate::strconv::parse_float(s).is_some()),
         b'+' | b'-' | b'0'..=b'9' => !(in_resolve_map(s) || is_timestamp(s) || is_number(s)),
         // `<<` is in the map but its first byte has no hint, so it stays a string.
         _ => true,
@@ -95,76 +95,6 @@ fn is_number(s: &str) -> bool {
         return go_parse_uint(rest, 2).is_some_and(|u| u <= 1 << 63);
     }
     false
-}
-
-/// Go `strconv.ParseFloat(s, 64)` succeeds, for text starting with `.` (decimal syntax,
-/// `_` separators checked by `underscoreOK`, error on overflow).
-fn go_parse_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    let mut saw_dot = false;
-    let mut saw_digits = false;
-    let mut underscores = false;
-    while let Some(&c) = b.get(i) {
-        match c {
-            b'_' => underscores = true,
-            b'.' if !saw_dot => saw_dot = true,
-            b'0'..=b'9' => saw_digits = true,
-            _ => break,
-        }
-        i += 1;
-    }
-    if !saw_digits {
-        return false;
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if !b.get(i).is_some_and(u8::is_ascii_digit) {
-            return false;
-        }
-        while let Some(&c) = b.get(i) {
-            match c {
-                b'_' => underscores = true,
-                b'0'..=b'9' => {}
-                _ => break,
-            }
-            i += 1;
-        }
-    }
-    if i != b.len() || (underscores && !underscore_ok(b)) {
-        return false;
-    }
-    s.replace('_', "")
-        .parse::<f64>()
-        .map_or(true, f64::is_finite)
-}
-
-/// Go strconv `underscoreOK` for decimal text: `_` only between digits.
-fn underscore_ok(b: &[u8]) -> bool {
-    let b = match b.first() {
-        Some(b'+' | b'-') => &b[1..],
-        _ => b,
-    };
-    let mut saw = b'^';
-    for &c in b {
-        if c.is_ascii_digit() {
-            saw = b'0';
-        } else if c == b'_' {
-            if saw != b'0' {
-                return false;
-            }
-            saw = b'_';
-        } else {
-            if saw == b'_' {
-                return false;
-            }
-            saw = b'!';
-        }
-    }
-    saw != b'_'
 }
 
 /// `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$` (go-yaml v2 `isBase60Float`).

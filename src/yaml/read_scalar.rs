@@ -109,7 +109,7 @@ fn resolve_untagged(text: &str, tag: &str, dialect: Dialect) -> Resolved {
     }
     match hint {
         b'.' => {
-            if let Some(f) = go_parse_float(text) {
+            if let Some(f) = crate::strconv::parse_float(text) {
                 return Resolved::Float(f);
             }
         }
@@ -296,69 +296,6 @@ pub(crate) fn is_yaml_style_float(s: &str) -> bool {
 /// (Go's `ParseFloat` reports a range error there).
 fn parse_finite(s: &str) -> Option<f64> {
     s.parse::<f64>().ok().filter(|f| f.is_finite())
-}
-
-/// Go's `strconv.ParseFloat(s, 64)` for text starting with `.` (go-yaml's `.` hint): digits,
-/// an optional exponent, and underscores between digits.
-fn go_parse_float(s: &str) -> Option<f64> {
-    let b = s.as_bytes();
-    if b.first() != Some(&b'.') {
-        return None;
-    }
-    let mut i = 1;
-    let mut saw_digit = false;
-    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
-        saw_digit |= b[i].is_ascii_digit();
-        i += 1;
-    }
-    if !saw_digit {
-        return None;
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        i += 1;
-        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-            i += 1;
-        }
-        if i >= b.len() || !b[i].is_ascii_digit() {
-            return None;
-        }
-        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
-            i += 1;
-        }
-    }
-    if i != b.len() {
-        return None;
-    }
-    if s.contains('_') {
-        if !underscore_ok(s) {
-            return None;
-        }
-        return parse_finite(&s.replace('_', ""));
-    }
-    parse_finite(s)
-}
-
-/// Go's `strconv.underscoreOK` for base-10 text: each `_` sits between two digits.
-fn underscore_ok(s: &str) -> bool {
-    // 'b': beginning, '0': digit, '_': underscore, '!': anything else.
-    let mut saw = b'b';
-    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
-    for c in s.bytes() {
-        if c.is_ascii_digit() {
-            saw = b'0';
-        } else if c == b'_' {
-            if saw != b'0' {
-                return false;
-            }
-            saw = b'_';
-        } else {
-            if saw == b'_' {
-                return false;
-            }
-            saw = b'!';
-        }
-    }
-    saw != b'_'
 }
 
 /// A parsed YAML timestamp (one of go-yaml's four accepted layouts).
