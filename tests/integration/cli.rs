@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::util::{App, assert_fails};
+use crate::util::{App, assert_fails, assert_succeeds};
 
 const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: v\n";
 
@@ -17,11 +17,7 @@ fn renders_to_stdout() {
     )
     .write("cm.yaml", CM);
     let out = app.render(".", &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeds(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "apiVersion: v1\ndata:\n  k: v\nkind: ConfigMap\nmetadata:\n  name: p-a\n"
@@ -170,11 +166,7 @@ fn base_outside_repository_root() {
         "repo/app",
         &["--root", app.path(".").to_str().expect("utf8")],
     );
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    assert_succeeds(&ok);
 }
 
 #[test]
@@ -547,11 +539,7 @@ fn non_utf8_environment_is_not_a_crash() {
             .expect("run rollpin")
     };
     let unrelated = run("JUNK");
-    assert!(
-        unrelated.status.success(),
-        "{}",
-        String::from_utf8_lossy(&unrelated.stderr)
-    );
+    assert_succeeds(&unrelated);
     assert!(!unrelated.stdout.is_empty());
     assert_fails(
         &run("ARGOCD_APP_NAME"),
@@ -568,11 +556,7 @@ fn managed_by_label_names_the_kustomize_version_rollpin_reproduces() {
     )
     .write("cm.yaml", CM);
     let out = app.render("", &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeds(&out);
     // kubectl's embedded kustomize prints `kustomize-(devel)` here (DIVERGENCES.md).
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use rollpin::yaml::{Schema, parse_stream};
 use serde_json::Value;
 
-use crate::util::manifest_dir;
+use crate::util::{assert_succeeds, manifest_dir};
 
 const GENERATE: &str = "/spec/generate";
 
@@ -104,11 +104,7 @@ fn objects(stdout: &[u8]) -> Vec<Value> {
 fn generate_renders_the_app_as_argocd_runs_it() {
     let repo = Checkout::of_examples();
     let out = repo.run(GENERATE, "overlays/production", &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeds(&out);
     let objs = objects(&out.stdout);
     assert!(!objs.is_empty());
     for o in &objs {
@@ -132,11 +128,7 @@ fn reorder_parameter_is_honoured() {
             r#"[{"name":"reorder","string":"none"}]"#,
         )],
     );
-    assert!(
-        fifo.status.success(),
-        "{}",
-        String::from_utf8_lossy(&fifo.stderr)
-    );
+    assert_succeeds(&fifo);
     let kinds = |o: &Output| -> Vec<String> {
         objects(&o.stdout)
             .iter()
@@ -210,11 +202,7 @@ fn base_outside_the_checkout_is_refused() {
 fn dynamic_parameters_announce_json() {
     let repo = Checkout::of_examples();
     let out = repo.run("/spec/parameters/dynamic", "overlays/staging", &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeds(&out);
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let list = v.as_array().expect("an array of announcements");
     assert!(
@@ -233,11 +221,7 @@ fn release_record_parameter_pins_the_revision_argocd_renders() {
         "overlays/production",
         &[("ARGOCD_APP_PARAMETERS", params)],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeds(&out);
     let plain = std::fs::read(manifest_dir().join("fixtures/examples/production.yaml"))
         .expect("recorded output");
     assert!(

@@ -12,6 +12,8 @@ use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
+use crate::util::assert_succeeds;
+
 /// Content of the file outside the repository; it must never be printed.
 const MARKER: &str = "PATH-SAFETY-OUTSIDE-MARKER";
 
@@ -323,11 +325,7 @@ fn non_utf8_names_render_and_report() {
     std::fs::write(dir.join("kustomization.yaml"), "resources:\n- cm.yaml\n").expect("write");
     std::fs::write(dir.join("cm.yaml"), CM).expect("write");
     let out = t.render_at(&dir);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeds(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "apiVersion: v1\ndata:\n  k: v\nkind: ConfigMap\nmetadata:\n  name: a\n"
@@ -345,9 +343,5 @@ fn non_utf8_names_render_and_report() {
     symlink(&odd, dir.join("link.yaml")).expect("symlink");
     std::fs::write(dir.join("kustomization.yaml"), "resources:\n- link.yaml\n").expect("write");
     let out = t.render_at(&dir);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeds(&out);
 }

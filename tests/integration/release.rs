@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::util::{App, assert_fails};
+use crate::util::{App, assert_fails, assert_succeeds as stdout};
 
 const REV: &str = "0123456789abcdef0123456789abcdef01234567";
 
@@ -66,15 +66,6 @@ fn render_record(app: &App, extra: &[&str]) -> Output {
     ];
     args.extend_from_slice(extra);
     rollpin(&args, &[])
-}
-
-fn stdout(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "rollpin failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).expect("utf-8 stdout")
 }
 
 fn docs(yaml: &str) -> Vec<Value> {

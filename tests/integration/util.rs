@@ -103,3 +103,13 @@ pub fn assert_fails(out: &Output, needles: &[&str]) {
         assert!(stderr.contains(n), "stderr lacks {n:?}:\n{stderr}");
     }
 }
+
+/// Asserts a successful run (stderr in the message otherwise) and returns its stdout.
+pub fn assert_succeeds(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "rollpin failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).expect("utf-8 stdout")
+}
