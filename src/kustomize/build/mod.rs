@@ -285,6 +285,27 @@ fn unsupported(kpath: &Path, k: &Kustomization) -> Result<()> {
     Ok(())
 }
 
+/// Adds what one file brought to a build-wide total, refused past `limit`.
+fn add_to_total(
+    total: &mut usize,
+    added: usize,
+    limit: usize,
+    path: &Path,
+    what: &str,
+    flag: &'static str,
+) -> Result<()> {
+    *total += added;
+    if *total > limit {
+        return Err(Error::Limit {
+            path: path.to_path_buf(),
+            what: format!("reading this file brings the build to {total} {what}"),
+            limit: limit as u64,
+            flag,
+        });
+    }
+    Ok(())
+}
+
 /// Accumulates one kustomization (or component) into `acc`.
 fn accumulate_target(
     ctx: &mut Ctx,
@@ -317,30 +338,22 @@ fn accumulate_target(
                         read_resources_within(ldr, &path, &referrer, left)?
                     }
                 };
-                ctx.nodes += nodes;
-                if ctx.nodes > ldr.limits.max_yaml_nodes {
-                    return Err(Error::Limit {
-                        path: path.clone(),
-                        what: format!(
-                            "reading this file brings the build to {} YAML nodes",
-                            ctx.nodes
-                        ),
-                        limit: ldr.limits.max_yaml_nodes as u64,
-                        flag: "--max-yaml-nodes",
-                    });
-                }
-                ctx.documents += resources.len();
-                if ctx.documents > ldr.limits.max_documents {
-                    return Err(Error::Limit {
-                        path: path.clone(),
-                        what: format!(
-                            "reading this file brings the build to {} documents",
-                            ctx.documents
-                        ),
-                        limit: ldr.limits.max_documents as u64,
-                        flag: "--max-documents",
-                    });
-                }
+                add_to_total(
+                    &mut ctx.nodes,
+                    nodes,
+                    ldr.limits.max_yaml_nodes,
+                    &path,
+                    "YAML nodes",
+                    "--max-yaml-nodes",
+                )?;
+                add_to_total(
+                    &mut ctx.documents,
+                    resources.len(),
+                    ldr.limits.max_documents,
+                    &path,
+                    "documents",
+                    "--max-documents",
+                )?;
                 if let Some(dir) = &ctx.origin {
                     let origin = format!("path: {}\n", join_clean(dir, entry));
                     for r in &mut resources {
