@@ -10,6 +10,7 @@
 
 pub mod argocd;
 pub mod cli;
+pub mod controller;
 pub mod health;
 pub mod kustomize;
 pub mod release;

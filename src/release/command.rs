@@ -240,6 +240,7 @@ fn status_patch(
         conditions: vec![condition],
         drift,
         observed_generation: record.metadata.generation,
+        ..Default::default()
     };
     let mut s =
         serde_json::to_string_pretty(&serde_json::json!({ "status": status })).unwrap_or_default();

@@ -62,6 +62,28 @@ pub fn content_sha256(obj: &Value) -> String {
     sha256(text.as_bytes())
 }
 
+/// `sha256:…` of a workload with its pod template removed (`spec.template`, or a
+/// CronJob's `spec.jobTemplate.spec.template`; a Pod's `spec`), as JSON with sorted keys.
+pub fn outside_template_sha256(obj: &Value) -> String {
+    let mut rest = obj.clone();
+    for pointer in ["/spec/template", "/spec/jobTemplate/spec/template"] {
+        let Some((parent, key)) = pointer.rsplit_once('/') else {
+            continue;
+        };
+        if let Some(Value::Object(m)) = rest.pointer_mut(parent) {
+            m.remove(key);
+        }
+    }
+    if obj.get("kind").and_then(Value::as_str) == Some("Pod")
+        && let Value::Object(m) = &mut rest
+    {
+        m.remove("spec");
+    }
+    let mut text = String::new();
+    canonical_json(&rest, &mut text);
+    sha256(text.as_bytes())
+}
+
 /// The API server's view of a Secret: `stringData` moved into `data`, `type` defaulted.
 fn fold_string_data(content: &mut serde_json::Map<String, Value>) {
     use base64::Engine as _;
@@ -93,7 +115,7 @@ fn fold_string_data(content: &mut serde_json::Map<String, Value>) {
 
 /// JSON with object keys sorted at every level (whatever map type serde_json was built
 /// with), no whitespace.
-fn canonical_json(v: &Value, out: &mut String) {
+pub(crate) fn canonical_json(v: &Value, out: &mut String) {
     match v {
         Value::Object(m) => {
             let mut keys: Vec<&String> = m.keys().collect();

@@ -203,6 +203,7 @@ pub fn workloads<'a>(objects: impl IntoIterator<Item = &'a Value> + Clone) -> Ve
                         name,
                     })
                     .collect(),
+                outside_template_sha256: Some(super::digest::outside_template_sha256(obj)),
             })
         })
         .collect()

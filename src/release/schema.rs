@@ -34,28 +34,10 @@ pub fn conditions(_: &mut SchemaGenerator) -> Schema {
     })
 }
 
-/// `metav1.LabelSelector`.
-pub fn label_selector(_: &mut SchemaGenerator) -> Schema {
+/// Any JSON object, kept as written (`x-kubernetes-preserve-unknown-fields`).
+pub fn any_object(_: &mut SchemaGenerator) -> Schema {
     json_schema!({
         "type": "object",
-        "description": "A label selector (matchLabels and matchExpressions, ANDed).",
-        "properties": {
-            "matchLabels": {
-                "type": "object",
-                "additionalProperties": {"type": "string"},
-            },
-            "matchExpressions": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["key", "operator"],
-                    "properties": {
-                        "key": {"type": "string"},
-                        "operator": {"type": "string", "enum": ["In", "NotIn", "Exists", "DoesNotExist"]},
-                        "values": {"type": "array", "items": {"type": "string"}},
-                    },
-                },
-            },
-        },
+        "x-kubernetes-preserve-unknown-fields": true,
     })
 }

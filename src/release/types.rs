@@ -4,7 +4,7 @@
 // `printcolumn(...)` repeats `type_ = "string"` by design; clippy reads it as a duplicate.
 #![allow(clippy::duplicated_attributes)]
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, LabelSelector, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -149,6 +149,10 @@ pub struct WorkloadPin {
     /// ConfigMaps and Secrets the workload references.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub configs: Vec<ConfigPin>,
+    /// `sha256:<hex>` of the object with its pod template removed: two releases whose
+    /// workloads agree here differ only in what a pod-template rollback restores.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outside_template_sha256: Option<String>,
 }
 
 /// One container's image.
@@ -190,6 +194,10 @@ pub struct RollbackManifestStatus {
     /// The generation verification looked at.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
+    /// Per container recorded by tag only: the digest its Pods ran when the controller
+    /// verified the release (only when every Pod ran the same one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub observed_images: Vec<ObservedImage>,
 }
 
 /// One difference between a release record and a re-render or the live state.
@@ -251,38 +259,77 @@ pub struct Drift {
 )]
 #[serde(rename_all = "camelCase", default)]
 pub struct RollbackRequestSpec {
-    /// The app to roll back.
+    /// The Argo CD Application to roll back.
     pub app: String,
     /// The release to return to.
     pub target: RollbackTarget,
-    /// When the rollback must have finished; past it, an unfinished rollback is Degraded.
+    /// How the release is restored (`Workloads`: each recorded workload's pod template
+    /// from its own revision history, as `kubectl rollout undo` does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<RollbackStrategy>,
+    /// When the rollback must have finished; past it, an unfinished rollback is Degraded
+    /// and the controller stops (or reverts, see `onFailure`). The controller's
+    /// `--default-deadline` after creation when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(schema_with = "super::schema::time")]
     pub deadline: Option<Time>,
-    /// Which workloads take part (all of the app's when absent).
+    /// What to do when the rollback fails after the switch began: `Stop` (default) leaves
+    /// things as they are; `Revert` switches back to what ran before.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(schema_with = "super::schema::label_selector")]
-    pub workload_selector: Option<LabelSelector>,
+    pub on_failure: Option<OnFailure>,
+    /// Set to true to restore the Application's automated sync policy the rollback paused
+    /// (as `rollpin resume APP` does).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub resume: bool,
 }
 
-/// The release a rollback returns to: a RollbackManifest by name, or a source revision.
+/// How a rollback restores a release.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum RollbackStrategy {
+    /// Each recorded workload (Deployment, StatefulSet, DaemonSet) gets back its pod
+    /// template from its own revision history; no Git or repo-server needed.
+    #[default]
+    Workloads,
+    /// Argo CD re-renders and syncs the recorded revision, guarded by the record's digest.
+    #[serde(rename = "ArgoCD")]
+    ArgoCd,
+}
+
+/// What a failed rollback does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum OnFailure {
+    /// Leave the workloads as they are.
+    #[default]
+    Stop,
+    /// Switch back to what ran before the rollback.
+    Revert,
+}
+
+/// The release a rollback returns to: a RollbackManifest by name, a source revision, or
+/// the previous verified release.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct RollbackTarget {
     /// Name of the RollbackManifest.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manifest: Option<String>,
-    /// Source revision (commit).
+    /// Source revision (commit, 7 characters or more).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
+    /// The newest record older than the app's current one whose `Verified` condition is
+    /// True.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub previous: bool,
 }
 
 impl RollbackTarget {
-    /// How messages name the target: `release <manifest>`, `revision <rev>`.
+    /// How messages name the target: `release <manifest>`, `revision <rev>`, `the
+    /// previous verified release`.
     pub fn describe(&self) -> String {
         match (&self.manifest, &self.revision) {
             (Some(m), _) if !m.is_empty() => format!("release {m}"),
             (_, Some(r)) if !r.is_empty() => format!("revision {r}"),
+            _ if self.previous => "the previous verified release".to_string(),
             _ => "an unnamed release".to_string(),
         }
     }
@@ -313,17 +360,131 @@ pub struct RollbackRequestStatus {
     /// The phase (Pending when absent).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phase: Option<RollbackPhase>,
-    /// The revision serving traffic.
+    /// The revision that runs now (the target's once the switch began).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active_revision: Option<String>,
-    /// The revision being brought up beside it.
+    /// The revision that ran before the rollback, kept to revert to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shadow_revision: Option<String>,
-    /// Conditions.
+    /// The target RollbackManifest, once resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_record: Option<String>,
+    /// The record of the release that ran before the rollback.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shadow_record: Option<String>,
+    /// Conditions: one per phase reached (`PreChecked`, `Switched`, `Verified`), plus
+    /// `SyncPaused` and `Reverted`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schemars(schema_with = "super::schema::conditions")]
     pub conditions: Vec<Condition>,
-    /// Detail for the current phase.
+    /// Detail for the current phase: what it waits for, or why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The deadline in force (spec.deadline, or the controller's default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "super::schema::time")]
+    pub deadline: Option<Time>,
+    /// The Application's automated sync policy as it was before the rollback paused it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saved_sync_policy: Option<SavedSyncPolicy>,
+    /// Per workload: where it comes from, where it goes, how far its rollout is.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub workloads: Vec<WorkloadProgress>,
+    /// Images the target record names by tag only, pinned at rollback from the digest its
+    /// Pods ran when the release was verified.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pinned_at_rollback: Vec<ObservedImage>,
+    /// Every phase transition, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<PhaseTransition>,
+    /// Who created the request (its `rollpin.dev/actor` annotation or managedFields).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+}
+
+/// The automated sync policy a rollback paused, restored exactly on resume.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SavedSyncPolicy {
+    /// `spec.syncPolicy.automated` as it was (absent: there was none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "super::schema::any_object")]
+    pub automated: Option<serde_json::Value>,
+    /// How it was paused: `EnabledFalse` (`automated.enabled: false`, Argo CD ≥ 3.1) or
+    /// `Removed` (`automated` deleted, older Argo CD).
+    pub method: String,
+    /// True once the policy was restored.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub restored: bool,
+}
+
+/// One workload of a rollback.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WorkloadProgress {
+    /// apiVersion.
+    pub api_version: String,
+    /// Kind.
+    pub kind: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// The revision (ReplicaSet or ControllerRevision) that ran before the rollback.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The revision restored (ReplicaSet or ControllerRevision holding the target's
+    /// template).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// `Pending`, `Unchanged` (it already ran the target), `Patched`, `RolledOut`
+    /// (verified), `Reverted`.
+    pub state: String,
+    /// Desired replicas.
+    pub replicas: i64,
+    /// Replicas on the target template.
+    pub updated: i64,
+    /// Ready replicas.
+    pub ready: i64,
+    /// Pods running the pinned digests.
+    pub pods_on_target: i64,
+    /// Pods found.
+    pub pods: i64,
+    /// What it waits for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// A digest the Pods of a release actually ran, for a container recorded by tag only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ObservedImage {
+    /// Workload kind.
+    pub kind: String,
+    /// Workload namespace.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    /// Workload name.
+    pub name: String,
+    /// Container (`init:NAME` for an init container).
+    pub container: String,
+    /// The image as recorded.
+    pub image: String,
+    /// The digest every Pod ran.
+    pub digest: String,
+    /// When it was observed (RFC 3339).
+    pub observed_at: String,
+}
+
+/// One phase transition.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PhaseTransition {
+    /// The phase entered.
+    pub phase: String,
+    /// When (RFC 3339).
+    pub time: String,
+    /// Why.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub message: String,
 }

@@ -6,7 +6,7 @@
 mod live;
 mod render;
 mod report;
-mod running;
+pub mod running;
 
 pub use live::compare_live;
 pub use render::compare_render;

@@ -9,7 +9,7 @@ use crate::release::{ContainerPin, Drift, WorkloadPin};
 
 /// The digest part of a kubelet `imageID` (`docker-pullable://repo@sha256:…`,
 /// `repo@sha256:…`); None when it names no digest.
-fn image_id_digest(image_id: &str) -> Option<&str> {
+pub fn image_id_digest(image_id: &str) -> Option<&str> {
     image_id
         .rsplit_once('@')
         .map(|(_, d)| d)

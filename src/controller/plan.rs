@@ -1,0 +1,491 @@
+//! The rollback state machine, pure: from a [`Snapshot`] and "now" to the next phase and
+//! the writes that reach it.
+//!
+//! Pending → PreChecking → Switching → Verifying → Succeeded | Failed. One reconcile goes
+//! as far as it can: a request whose pre-check passes is switched in the same pass (status
+//! first, so a restart knows the saved sync policy before the Application is touched;
+//! then the pause, then one patch per workload whose live template is not the target's,
+//! then Verifying). Verifying polls until every workload has rolled out on the pinned
+//! digests (Succeeded: the target record's `Verified` becomes True) or the deadline
+//! passes (Failed, naming what lags; `onFailure: Revert` switches back to the shadow).
+//! A refused pre-check makes no write but the request's status.
+
+use std::time::Duration;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::jiff::{SignedDuration, Timestamp};
+use serde_json::{Value, json};
+
+use super::audit::{actor, set_condition, transition};
+use super::history;
+use super::precheck::{self, Prepared};
+use super::rollout::{self, Rollout};
+use super::snapshot::Snapshot;
+use super::sync_policy;
+use super::write::{Event, Write};
+use super::Config;
+use crate::release::{
+    OnFailure, RollbackPhase, RollbackRequest, RollbackRequestStatus, RollbackStrategy,
+    VERIFIED_CONDITION, WorkloadProgress,
+};
+
+/// How often a waiting request is looked at again.
+pub const WAIT_REQUEUE: Duration = Duration::from_secs(5);
+/// How often a verifying request is looked at again.
+pub const VERIFY_REQUEUE: Duration = Duration::from_secs(2);
+
+/// What one reconcile does.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Step {
+    /// The writes, in order.
+    pub writes: Vec<Write>,
+    /// When to look again (None: on the next change).
+    pub requeue: Option<Duration>,
+    /// One structured log line per transition.
+    pub logs: Vec<Value>,
+}
+
+struct Ctx<'a> {
+    snap: &'a Snapshot,
+    req: &'a RollbackRequest,
+    now: Timestamp,
+    status: RollbackRequestStatus,
+    step: Step,
+}
+
+impl Ctx<'_> {
+    fn go(&mut self, phase: RollbackPhase, message: &str) {
+        let line = transition(self.req, &mut self.status, phase, message, self.now);
+        self.step.logs.push(line);
+    }
+    fn event(&mut self, warning: bool, reason: &str, action: &str, note: String, on_app: bool) {
+        self.step.writes.push(Write::Event(Event {
+            warning,
+            reason: reason.into(),
+            note,
+            action: action.into(),
+            on_app,
+        }));
+    }
+    fn write_status(&mut self) {
+        self.step
+            .writes
+            .push(Write::RequestStatus(Box::new(self.status.clone())));
+    }
+    fn app(&self) -> &str {
+        &self.req.spec.app
+    }
+}
+
+/// The deadline in force: the spec's, else creation + the default.
+fn deadline(req: &RollbackRequest, cfg: &Config, now: Timestamp) -> Timestamp {
+    if let Some(d) = &req.spec.deadline {
+        return d.0;
+    }
+    let created = req.metadata.creation_timestamp.as_ref().map(|t| t.0).unwrap_or(now);
+    let default = SignedDuration::try_from(cfg.default_deadline).unwrap_or(SignedDuration::from_secs(600));
+    created.checked_add(default).unwrap_or(created)
+}
+
+fn is_active(r: &RollbackRequest) -> bool {
+    !matches!(
+        r.status.as_ref().and_then(|s| s.phase),
+        Some(RollbackPhase::Succeeded | RollbackPhase::Failed)
+    )
+}
+
+/// An earlier active request for the same Application, which this one waits for.
+fn blocking<'a>(snap: &'a Snapshot) -> Option<&'a RollbackRequest> {
+    let me = &snap.request;
+    let key = |r: &RollbackRequest| {
+        (
+            r.metadata.creation_timestamp.as_ref().map(|t| t.0),
+            r.metadata.name.clone(),
+        )
+    };
+    snap.requests
+        .iter()
+        .filter(|r| r.spec.app == me.spec.app && r.metadata.uid != me.metadata.uid)
+        .filter(|r| is_active(r))
+        .filter(|r| {
+            // An earlier one, or one already past Pending.
+            key(r) < key(me)
+                || r.status
+                    .as_ref()
+                    .and_then(|s| s.phase)
+                    .is_some_and(|p| p != RollbackPhase::Pending)
+        })
+        .min_by_key(|r| key(r))
+}
+
+/// The next step for the request in `snap`.
+pub fn plan(snap: &Snapshot, cfg: &Config, now: Timestamp) -> Step {
+    let req = &snap.request;
+    let mut cx = Ctx {
+        snap,
+        req,
+        now,
+        status: req.status.clone().unwrap_or_default(),
+        step: Step::default(),
+    };
+    let phase = cx.status.phase.unwrap_or_default();
+    if matches!(phase, RollbackPhase::Succeeded | RollbackPhase::Failed) {
+        resume(&mut cx);
+        return cx.step;
+    }
+    let due = deadline(req, cfg, now);
+    if cx.status.deadline.is_none() {
+        cx.status.deadline = Some(Time(due));
+    }
+    if cx.status.actor.is_none() {
+        cx.status.actor = Some(actor(req));
+    }
+    match phase {
+        RollbackPhase::Pending | RollbackPhase::PreChecking => start(&mut cx, cfg, due),
+        RollbackPhase::Switching => switch(&mut cx, cfg, due),
+        RollbackPhase::Verifying => verify(&mut cx, cfg, due),
+        RollbackPhase::Succeeded | RollbackPhase::Failed => {}
+    }
+    cx.step
+}
+
+fn fail(cx: &mut Ctx<'_>, reason: &str, message: String) {
+    set_condition(&mut cx.status.conditions, "Failed", true, reason, &message, cx.now);
+    cx.go(RollbackPhase::Failed, &message);
+    cx.write_status();
+    let note = format!("Rollback of {} failed: {message}", cx.app());
+    cx.event(true, reason, "Rollback", note, true);
+    cx.step.requeue = None;
+}
+
+/// Pending and PreChecking: wait for an earlier request, then pre-check, then switch.
+fn start(cx: &mut Ctx<'_>, cfg: &Config, due: Timestamp) {
+    if cx.now > due {
+        return fail(cx, "DeadlineExceeded", format!("the deadline {due} passed before the rollback started"));
+    }
+    if let Some(other) = blocking(cx.snap) {
+        let message = format!(
+            "waiting: RollbackRequest {} for Application {} is {:?}; one rollback per app at a time",
+            other.metadata.name.clone().unwrap_or_default(),
+            cx.app(),
+            other.status.as_ref().and_then(|s| s.phase).unwrap_or_default()
+        );
+        if cx.status.message.as_deref() != Some(message.as_str()) || cx.status.phase.is_none() {
+            if cx.status.phase.is_none() {
+                cx.go(RollbackPhase::Pending, &message);
+            } else {
+                cx.status.message = Some(message.clone());
+            }
+            cx.write_status();
+            cx.event(false, "Waiting", "PreCheck", message, false);
+        }
+        cx.step.requeue = Some(WAIT_REQUEUE);
+        return;
+    }
+    if cx.req.spec.strategy == Some(RollbackStrategy::ArgoCd) {
+        cx.go(RollbackPhase::PreChecking, "");
+        return fail(cx, "StrategyNotSupported", "strategy ArgoCD is not implemented by this controller version; use strategy Workloads".into());
+    }
+    cx.go(RollbackPhase::PreChecking, &format!("pre-checking {}", cx.req.spec.target.describe()));
+    match precheck::check(cx.snap, cfg) {
+        Err(refusals) => {
+            let message = format!(
+                "refused, nothing was changed: {}",
+                refusals.join("; ")
+            );
+            set_condition(&mut cx.status.conditions, "PreChecked", false, "Refused", &message, cx.now);
+            fail(cx, "PreCheckRefused", message);
+        }
+        Ok(prep) => {
+            let msg = format!(
+                "pre-check passed: {} workloads to switch from {} to {}",
+                prep.workloads.iter().filter(|w| !w.unchanged).count(),
+                name(&prep.shadow),
+                name(&prep.target)
+            );
+            set_condition(&mut cx.status.conditions, "PreChecked", true, "Passed", &msg, cx.now);
+            cx.status.target_record = Some(name(&prep.target));
+            cx.status.shadow_record = Some(name(&prep.shadow));
+            cx.status.active_revision = Some(prep.target.spec.source.revision.clone());
+            cx.status.shadow_revision = Some(prep.shadow.spec.source.revision.clone());
+            cx.status.pinned_at_rollback = prep.pinned.clone();
+            if let Some(app) = &cx.snap.app {
+                cx.status.saved_sync_policy = Some(sync_policy::save(app));
+            }
+            cx.status.workloads = prep
+                .workloads
+                .iter()
+                .map(|w| WorkloadProgress {
+                    api_version: w.api_version.clone(),
+                    kind: w.kind.clone(),
+                    namespace: w.namespace.clone(),
+                    name: w.name.clone(),
+                    from: w.from.clone(),
+                    to: Some(w.to.clone()),
+                    state: if w.unchanged { "Unchanged" } else { "Pending" }.into(),
+                    ..Default::default()
+                })
+                .collect();
+            let note = format!("{msg}; pausing automated sync");
+            cx.go(RollbackPhase::Switching, &note);
+            cx.write_status();
+            cx.event(false, "Switching", "Switch", format!("Rolling {} back to {}: {msg}", cx.app(), name(&prep.target)), true);
+            do_switch(cx, &prep);
+        }
+    }
+}
+
+fn name(r: &crate::release::RollbackManifest) -> String {
+    r.metadata.name.clone().unwrap_or_default()
+}
+
+/// The pause and the workload patches, then Verifying.
+fn do_switch(cx: &mut Ctx<'_>, prep: &Prepared) {
+    if let Some(app) = cx.snap.app.as_ref().filter(|a| sync_policy::is_automated(a)) {
+        cx.step.writes.push(Write::PauseAutoSync {
+            app: cx.req.spec.app.clone(),
+            patch: sync_policy::pause_patch(app),
+            fallback: sync_policy::remove_patch(app),
+        });
+        let msg = format!(
+            "automated sync of {} is paused so Argo CD does not undo the rollback; it stays paused until `rollpin resume {}` or spec.resume: true",
+            cx.app(),
+            cx.app()
+        );
+        set_condition(&mut cx.status.conditions, "SyncPaused", true, "RollbackInProgress", &msg, cx.now);
+        cx.event(false, "SyncPaused", "Switch", msg, true);
+    }
+    for w in &prep.workloads {
+        if let Some(p) = cx.status.workloads.iter_mut().find(|p| p.kind == w.kind && p.namespace == w.namespace && p.name == w.name) {
+            if w.unchanged {
+                if p.state == "Pending" {
+                    p.state = "Unchanged".into();
+                }
+                continue;
+            }
+            p.state = "Patched".into();
+        }
+        if !w.unchanged {
+            cx.step.writes.push(Write::Workload {
+                api_version: w.api_version.clone(),
+                kind: w.kind.clone(),
+                namespace: w.namespace.clone(),
+                name: w.name.clone(),
+                patch_kind: w.patch.0,
+                patch: w.patch.1.clone(),
+            });
+        }
+    }
+    let msg = format!(
+        "switched {} workloads to {}; waiting for their rollouts",
+        prep.workloads.len(),
+        name(&prep.target)
+    );
+    set_condition(&mut cx.status.conditions, "Switched", true, "Patched", &msg, cx.now);
+    cx.go(RollbackPhase::Verifying, &msg);
+    cx.write_status();
+    cx.step.requeue = Some(VERIFY_REQUEUE);
+}
+
+/// Switching after a restart or a failed write: re-check, then make the remaining writes
+/// (a workload whose live template already is the target's is not patched again).
+fn switch(cx: &mut Ctx<'_>, cfg: &Config, due: Timestamp) {
+    if cx.now > due {
+        return deadline_failure(cx, due, "the switch did not finish".into());
+    }
+    match precheck::check(cx.snap, cfg) {
+        Ok(prep) => {
+            cx.step.logs.push(json!({"time": cx.now.to_string(), "level": "info", "msg": "resuming an unfinished switch", "app": cx.app()}));
+            do_switch(cx, &prep)
+        }
+        Err(refusals) => fail(cx, "SwitchRefused", format!("the switch cannot go on: {}", refusals.join("; "))),
+    }
+}
+
+/// Verifying: every workload rolled out on the pinned digests, every pinned config live.
+fn verify(cx: &mut Ctx<'_>, _cfg: &Config, due: Timestamp) {
+    let Some(target) = cx.status.target_record.clone().and_then(|t| cx.snap.record(&t).cloned()) else {
+        return fail(cx, "RecordGone", format!("the target record {} is gone", cx.status.target_record.clone().unwrap_or_default()));
+    };
+    let observed = cx.status.pinned_at_rollback.clone();
+    let mut lag: Option<String> = None;
+    let mut broken: Option<String> = None;
+    let mut workloads = cx.status.workloads.clone();
+    for p in workloads.iter_mut() {
+        let what = format!("{} {}/{}", p.kind, p.namespace, p.name);
+        let Some(pin) = target.spec.workloads.iter().find(|w| w.kind == p.kind && w.name == p.name) else {
+            broken.get_or_insert(format!("{what} is not in the target record"));
+            continue;
+        };
+        let Some(live) = cx.snap.workload(&p.kind, &p.namespace, &p.name) else {
+            broken.get_or_insert(format!("{what} was deleted during the rollback"));
+            continue;
+        };
+        let revisions = history::revisions(live, &cx.snap.history);
+        let mine: Vec<&crate::release::ObservedImage> = observed.iter().filter(|o| o.kind == p.kind && o.name == p.name).collect();
+        let target_template = revisions
+            .iter()
+            .find(|r| Some(r.name) == p.to.as_deref())
+            .map(|r| history::pin_observed(&r.template, &mine));
+        if target_template.is_some_and(|t| history::live_template(live) != t) && !history::matches_pin(&history::live_template(live), pin) {
+            broken.get_or_insert(format!("{what} was changed by someone else during the rollback: its template is no longer the release's"));
+            continue;
+        }
+        match rollout::progress(live, pin, &observed, &cx.snap.pods, p) {
+            Rollout::Done => {}
+            Rollout::Waiting(m) => {
+                lag.get_or_insert(format!("{what}: {m}"));
+            }
+            Rollout::Failed(m) => {
+                broken.get_or_insert(format!("{what}: {m}"));
+            }
+        }
+    }
+    cx.status.workloads = workloads;
+    for w in target.spec.workloads.iter().filter(|w| history::RESTORABLE.contains(&w.kind.as_str())) {
+        let ns = cx.status.workloads.iter().find(|p| p.kind == w.kind && p.name == w.name).map(|p| p.namespace.clone()).unwrap_or_default();
+        for c in w.configs.iter().filter(|c| c.sha256.is_some()) {
+            let live = cx.snap.config(&c.kind, &ns, &c.name).map(crate::release::digest::content_sha256);
+            if live != c.sha256 {
+                broken.get_or_insert(format!(
+                    "{} {ns}/{} changed during the rollback ({} -> {})",
+                    c.kind,
+                    c.name,
+                    c.sha256.clone().unwrap_or_default(),
+                    live.unwrap_or_else(|| "absent".into())
+                ));
+            }
+        }
+    }
+    if let Some(b) = broken {
+        return failure_after_switch(cx, "VerifyFailed", b);
+    }
+    if let Some(l) = lag {
+        if cx.now > due {
+            return deadline_failure(cx, due, l);
+        }
+        if cx.status.message.as_deref() != Some(l.as_str()) || cx.req.status.as_ref().map(|s| &s.workloads) != Some(&cx.status.workloads) {
+            cx.status.message = Some(l);
+            cx.write_status();
+        }
+        cx.step.requeue = Some(VERIFY_REQUEUE);
+        return;
+    }
+    let target_name = name(&target);
+    let msg = format!(
+        "every workload runs {} (revision {}) on the pinned digests",
+        target_name, target.spec.source.revision
+    );
+    cx.step.writes.push(Write::RecordStatus {
+        namespace: target.metadata.namespace.clone().unwrap_or_default(),
+        name: target_name.clone(),
+        status: json!({"conditions": [{
+            "type": VERIFIED_CONDITION, "status": "True", "reason": "Matches",
+            "message": format!("verified by RollbackRequest {}: {msg}", cx.req.metadata.name.clone().unwrap_or_default()),
+            "lastTransitionTime": cx.now.to_string(),
+        }], "drift": []}),
+    });
+    set_condition(&mut cx.status.conditions, "Verified", true, "Matches", &msg, cx.now);
+    let paused = cx.status.saved_sync_policy.as_ref().is_some_and(|s| s.method != sync_policy::NOT_AUTOMATED);
+    let done = if paused {
+        format!("{msg}; automated sync stays paused until `rollpin resume {}` or spec.resume: true", cx.app())
+    } else {
+        msg.clone()
+    };
+    cx.go(RollbackPhase::Succeeded, &done);
+    cx.write_status();
+    let note = format!("Rolled {} back to {target_name}: {done}", cx.app());
+    cx.event(false, "Succeeded", "Verify", note, true);
+    cx.step.requeue = None;
+}
+
+fn deadline_failure(cx: &mut Ctx<'_>, due: Timestamp, lag: String) {
+    failure_after_switch(cx, "DeadlineExceeded", format!("the deadline {due} passed: {lag}"))
+}
+
+/// A failure once workloads may have been patched: `onFailure: Revert` patches each back
+/// to the history entry it ran before.
+fn failure_after_switch(cx: &mut Ctx<'_>, reason: &str, message: String) {
+    if cx.req.spec.on_failure.unwrap_or_default() != OnFailure::Revert {
+        return fail(cx, reason, message);
+    }
+    let mut reverted = Vec::new();
+    let mut missing = Vec::new();
+    let mut workloads = cx.status.workloads.clone();
+    for p in workloads.iter_mut().filter(|p| p.state != "Unchanged") {
+        let what = format!("{} {}/{}", p.kind, p.namespace, p.name);
+        let Some(live) = cx.snap.workload(&p.kind, &p.namespace, &p.name) else {
+            missing.push(format!("{what} is gone"));
+            continue;
+        };
+        let revisions = history::revisions(live, &cx.snap.history);
+        let Some(from) = revisions.iter().find(|r| Some(r.name) == p.from.as_deref()) else {
+            missing.push(format!("{what}: its previous revision {} is gone from its history", p.from.clone().unwrap_or_default()));
+            continue;
+        };
+        if history::live_template(live) != from.template {
+            let (patch_kind, patch) = history::undo_patch(live, from, &from.template);
+            cx.step.writes.push(Write::Workload {
+                api_version: p.api_version.clone(),
+                kind: p.kind.clone(),
+                namespace: p.namespace.clone(),
+                name: p.name.clone(),
+                patch_kind,
+                patch,
+            });
+        }
+        p.state = "Reverted".into();
+        reverted.push(what);
+    }
+    cx.status.workloads = workloads;
+    let detail = if missing.is_empty() {
+        format!("reverted {} workloads to {} (rollout not awaited)", reverted.len(), cx.status.shadow_record.clone().unwrap_or_default())
+    } else {
+        format!("revert incomplete: {}", missing.join("; "))
+    };
+    set_condition(&mut cx.status.conditions, "Reverted", missing.is_empty(), if missing.is_empty() { "Reverted" } else { "RevertIncomplete" }, &detail, cx.now);
+    cx.event(true, "Reverted", "Revert", format!("{}: {detail}", cx.app()), true);
+    fail(cx, reason, format!("{message}; {detail}"))
+}
+
+/// A finished request with `spec.resume: true` restores the saved sync policy once.
+fn resume(cx: &mut Ctx<'_>) {
+    if !cx.req.spec.resume {
+        return;
+    }
+    let Some(saved) = cx.status.saved_sync_policy.clone().filter(|s| !s.restored) else {
+        return;
+    };
+    let Some(app) = cx.snap.app.as_ref() else {
+        cx.status.message = Some(format!("cannot resume: Application {} not found", cx.app()));
+        cx.write_status();
+        return;
+    };
+    match sync_policy::restore_patch(app, &saved) {
+        Ok(patch) => {
+            if let Some(patch) = patch {
+                cx.step.writes.push(Write::RestoreAutoSync { app: cx.req.spec.app.clone(), patch });
+            }
+            if let Some(s) = cx.status.saved_sync_policy.as_mut() {
+                s.restored = true;
+            }
+            let msg = format!(
+                "automated sync of {} restored to {}",
+                cx.app(),
+                saved.automated.as_ref().map(|a| a.to_string()).unwrap_or_else(|| "none".into())
+            );
+            set_condition(&mut cx.status.conditions, "SyncPaused", false, "Resumed", &msg, cx.now);
+            cx.write_status();
+            cx.event(false, "SyncResumed", "Resume", msg.clone(), true);
+            cx.step.logs.push(json!({"time": cx.now.to_string(), "level": "info", "msg": "sync resumed", "app": cx.app(), "detail": msg}));
+        }
+        Err(e) => {
+            set_condition(&mut cx.status.conditions, "SyncPaused", true, "ResumeRefused", &e, cx.now);
+            cx.write_status();
+            cx.event(true, "ResumeRefused", "Resume", e, true);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
