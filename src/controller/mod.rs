@@ -27,6 +27,8 @@ pub use write::Write;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
+#[cfg(test)]
+pub(crate) mod sim;
 
 use serde_json::Value;
 
