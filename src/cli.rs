@@ -34,6 +34,10 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Print the CustomResourceDefinitions of RollbackManifest and RollbackRequest.
     Crds,
+    /// Run the rollback controller: act on RollbackRequests (pre-check, switch,
+    /// post-verify) in the cluster of the kubeconfig or service account.
+    #[cfg(feature = "controller")]
+    Controller(ControllerArgs),
 }
 
 /// Arguments of `rollpin argocd-cm`.
@@ -411,6 +415,82 @@ impl RenderArgs {
                 repo_root,
                 limits: self.limits.limits(),
             },
+        }
+    }
+}
+
+/// Arguments of `rollpin controller`.
+#[cfg(feature = "controller")]
+#[derive(Debug, clap::Args)]
+pub struct ControllerArgs {
+    /// The namespace of Argo CD's Applications.
+    #[arg(long, default_value = "argocd", value_name = "NS")]
+    pub argocd_namespace: String,
+    /// A namespace, besides each Application's destination namespace, from which
+    /// RollbackRequests for it are accepted; repeatable.
+    #[arg(long = "request-namespace", value_name = "NS")]
+    pub request_namespaces: Vec<String>,
+    /// The deadline of a request that sets none, after its creation (30s, 10m, 1h).
+    #[arg(long, default_value = "10m", value_parser = crate::controller::config::parse_duration)]
+    pub default_deadline: std::time::Duration,
+    /// Log format.
+    #[arg(long, value_enum, default_value_t = LogFormatArg::Json)]
+    pub log_format: LogFormatArg,
+    /// Elect a leader on a Lease so that only one replica acts (off: this must be the
+    /// only replica).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub leader_election: bool,
+    /// The Lease's namespace (default: $POD_NAMESPACE, else `argocd`).
+    #[arg(long, value_name = "NS")]
+    pub lease_namespace: Option<String>,
+    /// The Lease's name.
+    #[arg(long, default_value = "rollpin-controller", value_name = "NAME")]
+    pub lease_name: String,
+    /// Where to answer /healthz and /readyz (empty: nowhere).
+    #[arg(long, default_value = "0.0.0.0:8080", value_name = "ADDR")]
+    pub health_addr: String,
+}
+
+/// Log formats.
+#[cfg(feature = "controller")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormatArg {
+    /// One JSON object per line.
+    Json,
+    /// Human-readable lines.
+    Text,
+}
+
+#[cfg(feature = "controller")]
+impl ControllerArgs {
+    /// Validates the flags into the controller's run configuration.
+    pub fn config(&self) -> crate::controller::shell::run::RunConfig {
+        use crate::controller::shell::context::LogFormat;
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let identity = env("POD_NAME")
+            .or_else(|| env("HOSTNAME"))
+            .unwrap_or_else(|| format!("rollpin-{}", std::process::id()));
+        let lease_namespace = self
+            .lease_namespace
+            .clone()
+            .or_else(|| env("POD_NAMESPACE"))
+            .unwrap_or_else(|| "argocd".into());
+        crate::controller::shell::run::RunConfig {
+            cfg: crate::controller::Config {
+                argocd_namespace: self.argocd_namespace.clone(),
+                extra_request_namespaces: self.request_namespaces.clone(),
+                default_deadline: self.default_deadline,
+                ..Default::default()
+            },
+            format: match self.log_format {
+                LogFormatArg::Json => LogFormat::Json,
+                LogFormatArg::Text => LogFormat::Text,
+            },
+            lease: self
+                .leader_election
+                .then(|| (lease_namespace, self.lease_name.clone())),
+            identity,
+            health_addr: (!self.health_addr.is_empty()).then(|| self.health_addr.clone()),
         }
     }
 }

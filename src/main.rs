@@ -41,6 +41,8 @@ fn main() -> ExitCode {
         Command::Render(args) => render(&args),
         Command::Verify(args) => verify(&args),
         Command::Crds => print_stdout(&rollpin::release::crds::crds_yaml(), ExitCode::SUCCESS),
+        #[cfg(feature = "controller")]
+        Command::Controller(args) => controller(&args),
     }
 }
 
@@ -204,3 +206,22 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 /// The build allocates many small maps; mimalloc serves them faster than glibc's malloc.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `rollpin controller`: the only command that starts an async runtime.
+#[cfg(feature = "controller")]
+fn controller(args: &rollpin::cli::ControllerArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(rollpin::controller::shell::run::run(args.config())) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

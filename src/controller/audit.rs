@@ -94,5 +94,6 @@ pub fn transition(
         "actor": status.actor,
         "durationSeconds": duration,
         "message": message,
+        "seq": status.history.len(),
     })
 }

@@ -20,6 +20,9 @@ pub mod sync_policy;
 pub mod target;
 pub mod write;
 
+#[cfg(feature = "controller")]
+pub mod shell;
+
 
 pub use config::Config;
 pub use snapshot::Snapshot;

@@ -1,0 +1,140 @@
+//! `rollpin controller`'s main loop: a kube client from the kubeconfig or the in-cluster
+//! service account, leader election on a Lease (kube-lease-manager) so that only one of
+//! several replicas acts, a liveness/readiness endpoint, and kube-runtime's Controller
+//! over every RollbackRequest.
+
+use std::io::{Read, Write as _};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::StreamExt;
+use kube::runtime::{Controller, watcher};
+use kube::{Api, Client};
+use serde_json::json;
+
+use super::context::{Context, LogFormat};
+use super::reconcile::{error_policy, reconcile};
+use crate::controller::Config;
+use crate::release::RollbackRequest;
+
+/// How the controller runs.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// What it may do.
+    pub cfg: Config,
+    /// Log format.
+    pub format: LogFormat,
+    /// Lease namespace and name, when electing a leader.
+    pub lease: Option<(String, String)>,
+    /// This replica's identity (the Pod name).
+    pub identity: String,
+    /// Where to answer `/healthz` and `/readyz` (None: nowhere).
+    pub health_addr: Option<String>,
+}
+
+/// Why the controller stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// No kubeconfig or service account.
+    #[error("cannot reach the Kubernetes API: {0}")]
+    Client(#[source] kube::Error),
+    /// The Lease could not be used.
+    #[error("leader election on Lease {namespace}/{name}: {message}")]
+    Lease {
+        /// Lease namespace.
+        namespace: String,
+        /// Lease name.
+        name: String,
+        /// What failed.
+        message: String,
+    },
+    /// Another replica took the Lease: exit so that Kubernetes restarts this one as a
+    /// follower (no two replicas ever act at once).
+    #[error("lost leadership of Lease {0}; exiting")]
+    LostLeadership(String),
+    /// The health endpoint could not listen.
+    #[error("health endpoint {addr}: {source}")]
+    Health {
+        /// The address.
+        addr: String,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// Answers every HTTP request with 200 while `ready` is set (503 before), on a thread.
+fn serve_health(addr: &str, ready: Arc<AtomicBool>) -> Result<(), RunError> {
+    let listener = TcpListener::bind(addr).map_err(|source| RunError::Health { addr: addr.into(), source })?;
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 1024];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let path_is_live = buf[..n].starts_with(b"GET /healthz");
+            let ok = path_is_live || ready.load(Ordering::Relaxed);
+            let (status, body) = if ok { ("200 OK", "ok\n") } else { ("503 Service Unavailable", "not leader yet\n") };
+            let _ = write!(stream, "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+        }
+    });
+    Ok(())
+}
+
+/// Runs the controller until a signal (or lost leadership).
+pub async fn run(rc: RunConfig) -> Result<(), RunError> {
+    let ready = Arc::new(AtomicBool::new(false));
+    if let Some(addr) = &rc.health_addr {
+        serve_health(addr, ready.clone())?;
+    }
+    let client = Client::try_default().await.map_err(RunError::Client)?;
+    let ctx = Arc::new(Context::new(client.clone(), rc.cfg.clone(), rc.format, rc.identity.clone()));
+    let mut leadership = None;
+    if let Some((namespace, name)) = &rc.lease {
+        let lease_err = |e: kube_lease_manager::LeaseManagerError| RunError::Lease {
+            namespace: namespace.clone(),
+            name: name.clone(),
+            message: e.to_string(),
+        };
+        let manager = kube_lease_manager::LeaseManagerBuilder::new(client.clone(), name)
+            .with_namespace(namespace)
+            .with_identity(&rc.identity)
+            .with_duration(15)
+            .with_grace(5)
+            .build()
+            .await
+            .map_err(lease_err)?;
+        let (mut rx, task) = manager.watch().await;
+        ctx.log(&json!({"level": "info", "msg": "waiting for leadership", "lease": format!("{namespace}/{name}"), "identity": rc.identity}));
+        while !*rx.borrow_and_update() {
+            if rx.changed().await.is_err() {
+                return Err(RunError::LostLeadership(format!("{namespace}/{name}")));
+            }
+        }
+        ctx.log(&json!({"level": "info", "msg": "leading", "lease": format!("{namespace}/{name}"), "identity": rc.identity}));
+        leadership = Some((rx, task, format!("{namespace}/{name}")));
+    }
+    ready.store(true, Ordering::Relaxed);
+    let requests: Api<RollbackRequest> = Api::all(client.clone());
+    let controller = Controller::new(requests, watcher::Config::default())
+        .shutdown_on_signal()
+        .run(reconcile, error_policy, ctx.clone())
+        .for_each(|_| async {});
+    match leadership {
+        None => {
+            controller.await;
+            Ok(())
+        }
+        Some((mut rx, _task, lease)) => {
+            let lost = async move {
+                loop {
+                    if rx.changed().await.is_err() || !*rx.borrow() {
+                        return;
+                    }
+                }
+            };
+            tokio::select! {
+                _ = controller => Ok(()),
+                _ = lost => Err(RunError::LostLeadership(lease)),
+            }
+        }
+    }
+}
