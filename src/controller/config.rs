@@ -44,13 +44,17 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err(err());
     }
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits == 0 {
             return Err(err());
         }
         let n: u64 = rest[..digits].parse().map_err(|_| err())?;
         rest = &rest[digits..];
-        let unit = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let d = match &rest[..unit] {
             "h" => Duration::from_secs(n.saturating_mul(3600)),
             "m" => Duration::from_secs(n.saturating_mul(60)),

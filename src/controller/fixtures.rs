@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use super::snapshot::Snapshot;
 use crate::release::digest::{canonical_json, sha256};
 use crate::release::{
-    ResourcePin, RollbackManifest, RollbackManifestSpec, RollbackManifestStatus,
-    RollbackRequest, RollbackRequestSpec, RollbackTarget, SourcePin,
+    ResourcePin, RollbackManifest, RollbackManifestSpec, RollbackManifestStatus, RollbackRequest,
+    RollbackRequestSpec, RollbackTarget, SourcePin,
 };
 
 pub const REV_A: &str = "aaaaaaa1111111111111111111111111111111111";
@@ -28,12 +28,21 @@ pub fn ts(secs: i64) -> Timestamp {
 
 /// The web Deployment as a release renders it.
 pub fn web(image: &str, config: &str) -> Value {
-    json!({"apiVersion": "apps/v1", "kind": "Deployment",
+    web_of("Deployment", image, config)
+}
+
+/// The web workload of `kind` (Deployment, StatefulSet, DaemonSet) as a release renders it.
+pub fn web_of(kind: &str, image: &str, config: &str) -> Value {
+    let mut w = json!({"apiVersion": "apps/v1", "kind": kind,
         "metadata": {"name": "web", "namespace": NS, "labels": {"app": "web"}},
         "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
             "template": {"metadata": {"labels": {"app": "web"}},
                 "spec": {"containers": [{"name": "app", "image": image,
-                    "envFrom": [{"configMapRef": {"name": config}}]}]}}}})
+                    "envFrom": [{"configMapRef": {"name": config}}]}]}}}});
+    if kind == "DaemonSet" {
+        w["spec"].as_object_mut().unwrap().remove("replicas");
+    }
+    w
 }
 
 pub fn config(name: &str, value: &str) -> Value {
@@ -56,20 +65,44 @@ pub fn image_b() -> String {
 
 /// Release A's and B's rendered objects.
 pub fn objects(release: char) -> Vec<Value> {
+    objects_of("Deployment", release)
+}
+
+/// Release A's and B's rendered objects, the web workload of `kind`.
+pub fn objects_of(kind: &str, release: char) -> Vec<Value> {
     match release {
-        'a' => vec![config("web-config-a", "old"), service(), web(&image_a(), "web-config-a")],
-        _ => vec![config("web-config-b", "new"), service(), web(&image_b(), "web-config-b")],
+        'a' => vec![
+            config("web-config-a", "old"),
+            service(),
+            web_of(kind, &image_a(), "web-config-a"),
+        ],
+        _ => vec![
+            config("web-config-b", "new"),
+            service(),
+            web_of(kind, &image_b(), "web-config-b"),
+        ],
     }
 }
 
 /// A record of `objects` (object digests over canonical JSON: consistent within tests).
-pub fn record(name: &str, revision: &str, objects: &[Value], created: i64, verified: Option<bool>) -> RollbackManifest {
+pub fn record(
+    name: &str,
+    revision: &str,
+    objects: &[Value],
+    created: i64,
+    verified: Option<bool>,
+) -> RollbackManifest {
     let resources = objects
         .iter()
         .map(|o| {
             let mut text = String::new();
             canonical_json(o, &mut text);
-            let s = |p: &str| o.pointer(p).and_then(Value::as_str).unwrap_or("").to_string();
+            let s = |p: &str| {
+                o.pointer(p)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            };
             ResourcePin {
                 api_version: s("/apiVersion"),
                 kind: s("/kind"),
@@ -83,7 +116,10 @@ pub fn record(name: &str, revision: &str, objects: &[Value], created: i64, verif
         name,
         RollbackManifestSpec {
             app: "shop".into(),
-            source: SourcePin { revision: revision.into(), ..Default::default() },
+            source: SourcePin {
+                revision: revision.into(),
+                ..Default::default()
+            },
             render_digest: digest('f'),
             resources,
             workloads: crate::release::pins::workloads(objects.iter()),
@@ -112,6 +148,33 @@ pub fn record_a() -> RollbackManifest {
 
 pub fn record_b() -> RollbackManifest {
     record("shop-bbbbbbb", REV_B, &objects('b'), 100, Some(true))
+}
+
+/// A ControllerRevision of the web StatefulSet or DaemonSet holding `rendered`'s template.
+pub fn controller_revision(rendered: &Value, name: &str, revision: i64) -> Value {
+    let mut template = rendered["spec"]["template"].clone();
+    template["$patch"] = json!("replace");
+    json!({"apiVersion": "apps/v1", "kind": "ControllerRevision",
+        "metadata": {"name": name, "namespace": NS, "labels": {"app": "web"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": rendered["kind"], "name": "web",
+                "uid": "uid-web", "controller": true}]},
+        "revision": revision, "data": {"spec": {"template": template}}})
+}
+
+/// The live form of a rendered StatefulSet or DaemonSet with a complete rollout.
+pub fn live_set(rendered: &Value, rv: &str, generation: i64) -> Value {
+    let mut d = rendered.clone();
+    d["metadata"]["uid"] = json!("uid-web");
+    d["metadata"]["resourceVersion"] = json!(rv);
+    d["metadata"]["generation"] = json!(generation);
+    d["status"] = if d["kind"] == "DaemonSet" {
+        json!({"observedGeneration": generation, "desiredNumberScheduled": 2, "updatedNumberScheduled": 2,
+            "numberAvailable": 2, "numberReady": 2})
+    } else {
+        json!({"observedGeneration": generation, "replicas": 2, "updatedReplicas": 2, "readyReplicas": 2,
+            "currentRevision": "web-bbb", "updateRevision": "web-bbb"})
+    };
+    d
 }
 
 /// The live form of a rendered Deployment: uid, resourceVersion, generation, a complete
@@ -166,7 +229,14 @@ pub fn application(revision: &str) -> Value {
 }
 
 pub fn request(name: &str, target: RollbackTarget, created: i64) -> RollbackRequest {
-    let mut r = RollbackRequest::new(name, RollbackRequestSpec { app: "shop".into(), target, ..Default::default() });
+    let mut r = RollbackRequest::new(
+        name,
+        RollbackRequestSpec {
+            app: "shop".into(),
+            target,
+            ..Default::default()
+        },
+    );
     r.metadata = ObjectMeta {
         name: Some(name.into()),
         namespace: Some(NS.into()),
@@ -178,7 +248,37 @@ pub fn request(name: &str, target: RollbackTarget, created: i64) -> RollbackRequ
 }
 
 pub fn to_a() -> RollbackTarget {
-    RollbackTarget { manifest: Some("shop-aaaaaaa".into()), ..Default::default() }
+    RollbackTarget {
+        manifest: Some("shop-aaaaaaa".into()),
+        ..Default::default()
+    }
+}
+
+/// A cluster running release B with the web workload of `kind`, and a request to roll
+/// back to A.
+pub fn world_of(kind: &str) -> Snapshot {
+    if kind == "Deployment" {
+        return world();
+    }
+    let a = objects_of(kind, 'a');
+    let b = objects_of(kind, 'b');
+    let mut snap = world();
+    snap.records = vec![
+        record("shop-aaaaaaa", REV_A, &a, 0, Some(true)),
+        record("shop-bbbbbbb", REV_B, &b, 100, Some(true)),
+    ];
+    snap.workloads = vec![live_set(&b[2], "300", 2)];
+    snap.history = vec![
+        controller_revision(&a[2], "web-aaa", 1),
+        controller_revision(&b[2], "web-bbb", 2),
+    ];
+    let app = snap.app.as_mut().unwrap();
+    for r in app["status"]["resources"].as_array_mut().unwrap() {
+        if r["kind"] == "Deployment" {
+            r["kind"] = json!(kind);
+        }
+    }
+    snap
 }
 
 /// A cluster running release B, and a request to roll back to A.
@@ -192,8 +292,14 @@ pub fn world() -> Snapshot {
         requests: vec![req.clone()],
         request: req,
         workloads: vec![live_web(&b[2], "300", 2)],
-        history: vec![replica_set(&a[2], "web-aaa", 1), replica_set(&b[2], "web-bbb", 2)],
-        pods: vec![pod("web-bbb-1", &digest('b')), pod("web-bbb-2", &digest('b'))],
+        history: vec![
+            replica_set(&a[2], "web-aaa", 1),
+            replica_set(&b[2], "web-bbb", 2),
+        ],
+        pods: vec![
+            pod("web-bbb-1", &digest('b')),
+            pod("web-bbb-2", &digest('b')),
+        ],
         configs: vec![a[0].clone(), b[0].clone()],
     }
 }

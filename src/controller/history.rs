@@ -86,9 +86,12 @@ pub fn revisions<'a>(workload: &Value, history: &'a [Value]) -> Vec<Revision<'a>
             ("Deployment", "ReplicaSet") => Some(Revision {
                 object: h,
                 name: str_at(h, "/metadata/name"),
-                number: str_at(h, "/metadata/annotations/deployment.kubernetes.io~1revision")
-                    .parse()
-                    .unwrap_or(0),
+                number: str_at(
+                    h,
+                    "/metadata/annotations/deployment.kubernetes.io~1revision",
+                )
+                .parse()
+                .unwrap_or(0),
                 template: without_hash(h.pointer("/spec/template")?),
             }),
             ("StatefulSet" | "DaemonSet", "ControllerRevision") => {
@@ -159,7 +162,10 @@ pub fn matches_pin(template: &Value, pin: &WorkloadPin) -> bool {
 }
 
 /// The newest history entry whose template matches the record's workload.
-pub fn find_target<'a>(revisions: &'a [Revision<'a>], pin: &WorkloadPin) -> Option<&'a Revision<'a>> {
+pub fn find_target<'a>(
+    revisions: &'a [Revision<'a>],
+    pin: &WorkloadPin,
+) -> Option<&'a Revision<'a>> {
     revisions.iter().find(|r| matches_pin(&r.template, pin))
 }
 
@@ -185,7 +191,10 @@ pub fn pin_observed(template: &Value, pinned: &[&ObservedImage]) -> Value {
                 .find(|p| p.container == name && p.image == image)
                 && let Value::Object(m) = c
             {
-                m.insert("image".into(), Value::String(format!("{image}@{}", p.digest)));
+                m.insert(
+                    "image".into(),
+                    Value::String(format!("{image}@{}", p.digest)),
+                );
             }
         }
     }
@@ -205,10 +214,16 @@ pub enum PatchKind {
 
 /// The patch that gives `workload` the pod template `template` (taken from `revision`),
 /// as `kubectl rollout undo` builds it, plus the resourceVersion guard.
-pub fn undo_patch(workload: &Value, revision: &Revision<'_>, template: &Value) -> (PatchKind, Value) {
+pub fn undo_patch(
+    workload: &Value,
+    revision: &Revision<'_>,
+    template: &Value,
+) -> (PatchKind, Value) {
     let rv = str_at(workload, "/metadata/resourceVersion");
     if str_at(workload, "/kind") == "Deployment" {
-        let own = workload.pointer("/metadata/annotations").and_then(Value::as_object);
+        let own = workload
+            .pointer("/metadata/annotations")
+            .and_then(Value::as_object);
         let mut annotations = Map::new();
         for k in ANNOTATIONS_TO_SKIP {
             if let Some(v) = own.and_then(|a| a.get(k)) {

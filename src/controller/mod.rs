@@ -23,7 +23,6 @@ pub mod write;
 #[cfg(feature = "controller")]
 pub mod shell;
 
-
 pub use config::Config;
 pub use snapshot::Snapshot;
 pub use write::Write;

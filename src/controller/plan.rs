@@ -16,6 +16,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
+use super::Config;
 use super::audit::{actor, set_condition, transition};
 use super::history;
 use super::precheck::{self, Prepared};
@@ -23,7 +24,6 @@ use super::rollout::{self, Rollout};
 use super::snapshot::Snapshot;
 use super::sync_policy;
 use super::write::{Event, Write};
-use super::Config;
 use crate::release::{
     OnFailure, RollbackPhase, RollbackRequest, RollbackRequestStatus, RollbackStrategy,
     VERIFIED_CONDITION, WorkloadProgress,
@@ -82,8 +82,14 @@ fn deadline(req: &RollbackRequest, cfg: &Config, now: Timestamp) -> Timestamp {
     if let Some(d) = &req.spec.deadline {
         return d.0;
     }
-    let created = req.metadata.creation_timestamp.as_ref().map(|t| t.0).unwrap_or(now);
-    let default = SignedDuration::try_from(cfg.default_deadline).unwrap_or(SignedDuration::from_secs(600));
+    let created = req
+        .metadata
+        .creation_timestamp
+        .as_ref()
+        .map(|t| t.0)
+        .unwrap_or(now);
+    let default =
+        SignedDuration::try_from(cfg.default_deadline).unwrap_or(SignedDuration::from_secs(600));
     created.checked_add(default).unwrap_or(created)
 }
 
@@ -150,7 +156,14 @@ pub fn plan(snap: &Snapshot, cfg: &Config, now: Timestamp) -> Step {
 }
 
 fn fail(cx: &mut Ctx<'_>, reason: &str, message: String) {
-    set_condition(&mut cx.status.conditions, "Failed", true, reason, &message, cx.now);
+    set_condition(
+        &mut cx.status.conditions,
+        "Failed",
+        true,
+        reason,
+        &message,
+        cx.now,
+    );
     cx.go(RollbackPhase::Failed, &message);
     cx.write_status();
     let note = format!("Rollback of {} failed: {message}", cx.app());
@@ -161,14 +174,22 @@ fn fail(cx: &mut Ctx<'_>, reason: &str, message: String) {
 /// Pending and PreChecking: wait for an earlier request, then pre-check, then switch.
 fn start(cx: &mut Ctx<'_>, cfg: &Config, due: Timestamp) {
     if cx.now > due {
-        return fail(cx, "DeadlineExceeded", format!("the deadline {due} passed before the rollback started"));
+        return fail(
+            cx,
+            "DeadlineExceeded",
+            format!("the deadline {due} passed before the rollback started"),
+        );
     }
     if let Some(other) = blocking(cx.snap) {
         let message = format!(
             "waiting: RollbackRequest {} for Application {} is {:?}; one rollback per app at a time",
             other.metadata.name.clone().unwrap_or_default(),
             cx.app(),
-            other.status.as_ref().and_then(|s| s.phase).unwrap_or_default()
+            other
+                .status
+                .as_ref()
+                .and_then(|s| s.phase)
+                .unwrap_or_default()
         );
         if cx.status.message.as_deref() != Some(message.as_str()) || cx.status.phase.is_none() {
             if cx.status.phase.is_none() {
@@ -184,16 +205,28 @@ fn start(cx: &mut Ctx<'_>, cfg: &Config, due: Timestamp) {
     }
     if cx.req.spec.strategy == Some(RollbackStrategy::ArgoCd) {
         cx.go(RollbackPhase::PreChecking, "");
-        return fail(cx, "StrategyNotSupported", "strategy ArgoCD is not implemented by this controller version; use strategy Workloads".into());
+        return fail(
+            cx,
+            "StrategyNotSupported",
+            "strategy ArgoCD is not implemented by this controller version; use strategy Workloads"
+                .into(),
+        );
     }
-    cx.go(RollbackPhase::PreChecking, &format!("pre-checking {}", cx.req.spec.target.describe()));
+    cx.go(
+        RollbackPhase::PreChecking,
+        &format!("pre-checking {}", cx.req.spec.target.describe()),
+    );
     match precheck::check(cx.snap, cfg) {
         Err(refusals) => {
-            let message = format!(
-                "refused, nothing was changed: {}",
-                refusals.join("; ")
+            let message = format!("refused, nothing was changed: {}", refusals.join("; "));
+            set_condition(
+                &mut cx.status.conditions,
+                "PreChecked",
+                false,
+                "Refused",
+                &message,
+                cx.now,
             );
-            set_condition(&mut cx.status.conditions, "PreChecked", false, "Refused", &message, cx.now);
             fail(cx, "PreCheckRefused", message);
         }
         Ok(prep) => {
@@ -203,7 +236,14 @@ fn start(cx: &mut Ctx<'_>, cfg: &Config, due: Timestamp) {
                 name(&prep.shadow),
                 name(&prep.target)
             );
-            set_condition(&mut cx.status.conditions, "PreChecked", true, "Passed", &msg, cx.now);
+            set_condition(
+                &mut cx.status.conditions,
+                "PreChecked",
+                true,
+                "Passed",
+                &msg,
+                cx.now,
+            );
             cx.status.target_record = Some(name(&prep.target));
             cx.status.shadow_record = Some(name(&prep.shadow));
             cx.status.active_revision = Some(prep.target.spec.source.revision.clone());
@@ -229,7 +269,13 @@ fn start(cx: &mut Ctx<'_>, cfg: &Config, due: Timestamp) {
             let note = format!("{msg}; pausing automated sync");
             cx.go(RollbackPhase::Switching, &note);
             cx.write_status();
-            cx.event(false, "Switching", "Switch", format!("Rolling {} back to {}: {msg}", cx.app(), name(&prep.target)), true);
+            cx.event(
+                false,
+                "Switching",
+                "Switch",
+                format!("Rolling {} back to {}: {msg}", cx.app(), name(&prep.target)),
+                true,
+            );
             do_switch(cx, &prep);
         }
     }
@@ -241,7 +287,12 @@ fn name(r: &crate::release::RollbackManifest) -> String {
 
 /// The pause and the workload patches, then Verifying.
 fn do_switch(cx: &mut Ctx<'_>, prep: &Prepared) {
-    if let Some(app) = cx.snap.app.as_ref().filter(|a| sync_policy::is_automated(a)) {
+    if let Some(app) = cx
+        .snap
+        .app
+        .as_ref()
+        .filter(|a| sync_policy::is_automated(a))
+    {
         cx.step.writes.push(Write::PauseAutoSync {
             app: cx.req.spec.app.clone(),
             patch: sync_policy::pause_patch(app),
@@ -252,11 +303,23 @@ fn do_switch(cx: &mut Ctx<'_>, prep: &Prepared) {
             cx.app(),
             cx.app()
         );
-        set_condition(&mut cx.status.conditions, "SyncPaused", true, "RollbackInProgress", &msg, cx.now);
+        set_condition(
+            &mut cx.status.conditions,
+            "SyncPaused",
+            true,
+            "RollbackInProgress",
+            &msg,
+            cx.now,
+        );
         cx.event(false, "SyncPaused", "Switch", msg, true);
     }
     for w in &prep.workloads {
-        if let Some(p) = cx.status.workloads.iter_mut().find(|p| p.kind == w.kind && p.namespace == w.namespace && p.name == w.name) {
+        if let Some(p) = cx
+            .status
+            .workloads
+            .iter_mut()
+            .find(|p| p.kind == w.kind && p.namespace == w.namespace && p.name == w.name)
+        {
             if w.unchanged {
                 if p.state == "Pending" {
                     p.state = "Unchanged".into();
@@ -281,7 +344,14 @@ fn do_switch(cx: &mut Ctx<'_>, prep: &Prepared) {
         prep.workloads.len(),
         name(&prep.target)
     );
-    set_condition(&mut cx.status.conditions, "Switched", true, "Patched", &msg, cx.now);
+    set_condition(
+        &mut cx.status.conditions,
+        "Switched",
+        true,
+        "Patched",
+        &msg,
+        cx.now,
+    );
     cx.go(RollbackPhase::Verifying, &msg);
     cx.write_status();
     cx.step.requeue = Some(VERIFY_REQUEUE);
@@ -298,14 +368,30 @@ fn switch(cx: &mut Ctx<'_>, cfg: &Config, due: Timestamp) {
             cx.step.logs.push(json!({"time": cx.now.to_string(), "level": "info", "msg": "resuming an unfinished switch", "app": cx.app()}));
             do_switch(cx, &prep)
         }
-        Err(refusals) => fail(cx, "SwitchRefused", format!("the switch cannot go on: {}", refusals.join("; "))),
+        Err(refusals) => fail(
+            cx,
+            "SwitchRefused",
+            format!("the switch cannot go on: {}", refusals.join("; ")),
+        ),
     }
 }
 
 /// Verifying: every workload rolled out on the pinned digests, every pinned config live.
 fn verify(cx: &mut Ctx<'_>, _cfg: &Config, due: Timestamp) {
-    let Some(target) = cx.status.target_record.clone().and_then(|t| cx.snap.record(&t).cloned()) else {
-        return fail(cx, "RecordGone", format!("the target record {} is gone", cx.status.target_record.clone().unwrap_or_default()));
+    let Some(target) = cx
+        .status
+        .target_record
+        .clone()
+        .and_then(|t| cx.snap.record(&t).cloned())
+    else {
+        return fail(
+            cx,
+            "RecordGone",
+            format!(
+                "the target record {} is gone",
+                cx.status.target_record.clone().unwrap_or_default()
+            ),
+        );
     };
     let observed = cx.status.pinned_at_rollback.clone();
     let mut lag: Option<String> = None;
@@ -313,7 +399,12 @@ fn verify(cx: &mut Ctx<'_>, _cfg: &Config, due: Timestamp) {
     let mut workloads = cx.status.workloads.clone();
     for p in workloads.iter_mut() {
         let what = format!("{} {}/{}", p.kind, p.namespace, p.name);
-        let Some(pin) = target.spec.workloads.iter().find(|w| w.kind == p.kind && w.name == p.name) else {
+        let Some(pin) = target
+            .spec
+            .workloads
+            .iter()
+            .find(|w| w.kind == p.kind && w.name == p.name)
+        else {
             broken.get_or_insert(format!("{what} is not in the target record"));
             continue;
         };
@@ -322,12 +413,17 @@ fn verify(cx: &mut Ctx<'_>, _cfg: &Config, due: Timestamp) {
             continue;
         };
         let revisions = history::revisions(live, &cx.snap.history);
-        let mine: Vec<&crate::release::ObservedImage> = observed.iter().filter(|o| o.kind == p.kind && o.name == p.name).collect();
+        let mine: Vec<&crate::release::ObservedImage> = observed
+            .iter()
+            .filter(|o| o.kind == p.kind && o.name == p.name)
+            .collect();
         let target_template = revisions
             .iter()
             .find(|r| Some(r.name) == p.to.as_deref())
             .map(|r| history::pin_observed(&r.template, &mine));
-        if target_template.is_some_and(|t| history::live_template(live) != t) && !history::matches_pin(&history::live_template(live), pin) {
+        if target_template.is_some_and(|t| history::live_template(live) != t)
+            && !history::matches_pin(&history::live_template(live), pin)
+        {
             broken.get_or_insert(format!("{what} was changed by someone else during the rollback: its template is no longer the release's"));
             continue;
         }
@@ -342,10 +438,24 @@ fn verify(cx: &mut Ctx<'_>, _cfg: &Config, due: Timestamp) {
         }
     }
     cx.status.workloads = workloads;
-    for w in target.spec.workloads.iter().filter(|w| history::RESTORABLE.contains(&w.kind.as_str())) {
-        let ns = cx.status.workloads.iter().find(|p| p.kind == w.kind && p.name == w.name).map(|p| p.namespace.clone()).unwrap_or_default();
+    for w in target
+        .spec
+        .workloads
+        .iter()
+        .filter(|w| history::RESTORABLE.contains(&w.kind.as_str()))
+    {
+        let ns = cx
+            .status
+            .workloads
+            .iter()
+            .find(|p| p.kind == w.kind && p.name == w.name)
+            .map(|p| p.namespace.clone())
+            .unwrap_or_default();
         for c in w.configs.iter().filter(|c| c.sha256.is_some()) {
-            let live = cx.snap.config(&c.kind, &ns, &c.name).map(crate::release::digest::content_sha256);
+            let live = cx
+                .snap
+                .config(&c.kind, &ns, &c.name)
+                .map(crate::release::digest::content_sha256);
             if live != c.sha256 {
                 broken.get_or_insert(format!(
                     "{} {ns}/{} changed during the rollback ({} -> {})",
@@ -364,7 +474,9 @@ fn verify(cx: &mut Ctx<'_>, _cfg: &Config, due: Timestamp) {
         if cx.now > due {
             return deadline_failure(cx, due, l);
         }
-        if cx.status.message.as_deref() != Some(l.as_str()) || cx.req.status.as_ref().map(|s| &s.workloads) != Some(&cx.status.workloads) {
+        if cx.status.message.as_deref() != Some(l.as_str())
+            || cx.req.status.as_ref().map(|s| &s.workloads) != Some(&cx.status.workloads)
+        {
             cx.status.message = Some(l);
             cx.write_status();
         }
@@ -385,10 +497,24 @@ fn verify(cx: &mut Ctx<'_>, _cfg: &Config, due: Timestamp) {
             "lastTransitionTime": cx.now.to_string(),
         }], "drift": []}),
     });
-    set_condition(&mut cx.status.conditions, "Verified", true, "Matches", &msg, cx.now);
-    let paused = cx.status.saved_sync_policy.as_ref().is_some_and(|s| s.method != sync_policy::NOT_AUTOMATED);
+    set_condition(
+        &mut cx.status.conditions,
+        "Verified",
+        true,
+        "Matches",
+        &msg,
+        cx.now,
+    );
+    let paused = cx
+        .status
+        .saved_sync_policy
+        .as_ref()
+        .is_some_and(|s| s.method != sync_policy::NOT_AUTOMATED);
     let done = if paused {
-        format!("{msg}; automated sync stays paused until `rollpin resume {}` or spec.resume: true", cx.app())
+        format!(
+            "{msg}; automated sync stays paused until `rollpin resume {}` or spec.resume: true",
+            cx.app()
+        )
     } else {
         msg.clone()
     };
@@ -400,7 +526,11 @@ fn verify(cx: &mut Ctx<'_>, _cfg: &Config, due: Timestamp) {
 }
 
 fn deadline_failure(cx: &mut Ctx<'_>, due: Timestamp, lag: String) {
-    failure_after_switch(cx, "DeadlineExceeded", format!("the deadline {due} passed: {lag}"))
+    failure_after_switch(
+        cx,
+        "DeadlineExceeded",
+        format!("the deadline {due} passed: {lag}"),
+    )
 }
 
 /// A failure once workloads may have been patched: `onFailure: Revert` patches each back
@@ -420,7 +550,10 @@ fn failure_after_switch(cx: &mut Ctx<'_>, reason: &str, message: String) {
         };
         let revisions = history::revisions(live, &cx.snap.history);
         let Some(from) = revisions.iter().find(|r| Some(r.name) == p.from.as_deref()) else {
-            missing.push(format!("{what}: its previous revision {} is gone from its history", p.from.clone().unwrap_or_default()));
+            missing.push(format!(
+                "{what}: its previous revision {} is gone from its history",
+                p.from.clone().unwrap_or_default()
+            ));
             continue;
         };
         if history::live_template(live) != from.template {
@@ -439,12 +572,33 @@ fn failure_after_switch(cx: &mut Ctx<'_>, reason: &str, message: String) {
     }
     cx.status.workloads = workloads;
     let detail = if missing.is_empty() {
-        format!("reverted {} workloads to {} (rollout not awaited)", reverted.len(), cx.status.shadow_record.clone().unwrap_or_default())
+        format!(
+            "reverted {} workloads to {} (rollout not awaited)",
+            reverted.len(),
+            cx.status.shadow_record.clone().unwrap_or_default()
+        )
     } else {
         format!("revert incomplete: {}", missing.join("; "))
     };
-    set_condition(&mut cx.status.conditions, "Reverted", missing.is_empty(), if missing.is_empty() { "Reverted" } else { "RevertIncomplete" }, &detail, cx.now);
-    cx.event(true, "Reverted", "Revert", format!("{}: {detail}", cx.app()), true);
+    set_condition(
+        &mut cx.status.conditions,
+        "Reverted",
+        missing.is_empty(),
+        if missing.is_empty() {
+            "Reverted"
+        } else {
+            "RevertIncomplete"
+        },
+        &detail,
+        cx.now,
+    );
+    cx.event(
+        true,
+        "Reverted",
+        "Revert",
+        format!("{}: {detail}", cx.app()),
+        true,
+    );
     fail(cx, reason, format!("{message}; {detail}"))
 }
 
@@ -464,7 +618,10 @@ fn resume(cx: &mut Ctx<'_>) {
     match sync_policy::restore_patch(app, &saved) {
         Ok(patch) => {
             if let Some(patch) = patch {
-                cx.step.writes.push(Write::RestoreAutoSync { app: cx.req.spec.app.clone(), patch });
+                cx.step.writes.push(Write::RestoreAutoSync {
+                    app: cx.req.spec.app.clone(),
+                    patch,
+                });
             }
             if let Some(s) = cx.status.saved_sync_policy.as_mut() {
                 s.restored = true;
@@ -472,15 +629,33 @@ fn resume(cx: &mut Ctx<'_>) {
             let msg = format!(
                 "automated sync of {} restored to {}",
                 cx.app(),
-                saved.automated.as_ref().map(|a| a.to_string()).unwrap_or_else(|| "none".into())
+                saved
+                    .automated
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| "none".into())
             );
-            set_condition(&mut cx.status.conditions, "SyncPaused", false, "Resumed", &msg, cx.now);
+            set_condition(
+                &mut cx.status.conditions,
+                "SyncPaused",
+                false,
+                "Resumed",
+                &msg,
+                cx.now,
+            );
             cx.write_status();
             cx.event(false, "SyncResumed", "Resume", msg.clone(), true);
             cx.step.logs.push(json!({"time": cx.now.to_string(), "level": "info", "msg": "sync resumed", "app": cx.app(), "detail": msg}));
         }
         Err(e) => {
-            set_condition(&mut cx.status.conditions, "SyncPaused", true, "ResumeRefused", &e, cx.now);
+            set_condition(
+                &mut cx.status.conditions,
+                "SyncPaused",
+                true,
+                "ResumeRefused",
+                &e,
+                cx.now,
+            );
             cx.write_status();
             cx.event(true, "ResumeRefused", "Resume", e, true);
         }

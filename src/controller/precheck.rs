@@ -87,7 +87,11 @@ fn record_name(r: &RollbackManifest) -> &str {
 
 /// The namespace a recorded object lives in.
 fn ns_of<'a>(recorded: &'a str, destination: &'a str) -> &'a str {
-    if recorded.is_empty() { destination } else { recorded }
+    if recorded.is_empty() {
+        destination
+    } else {
+        recorded
+    }
 }
 
 /// Runs every check; all refusals are collected, not just the first.
@@ -109,7 +113,12 @@ pub fn check(snap: &Snapshot, cfg: &Config) -> Result<Prepared, Vec<String>> {
         ));
     }
     let current = target::current(app_name, app, &snap.records);
-    let target = target::resolve(app_name, &req.spec.target, current.as_ref().ok().copied(), &snap.records);
+    let target = target::resolve(
+        app_name,
+        &req.spec.target,
+        current.as_ref().ok().copied(),
+        &snap.records,
+    );
     let (current, target) = match (current, target) {
         (Ok(c), Ok(t)) => (c, t),
         (c, t) => {
@@ -118,7 +127,13 @@ pub fn check(snap: &Snapshot, cfg: &Config) -> Result<Prepared, Vec<String>> {
             return Err(refusals);
         }
     };
-    if !app_lists(app, crate::release::GROUP, "RollbackManifest", req_ns, record_name(target)) {
+    if !app_lists(
+        app,
+        crate::release::GROUP,
+        "RollbackManifest",
+        req_ns,
+        record_name(target),
+    ) {
         refusals.push(format!(
             "RollbackManifest {} is not one of Application {app_name}'s resources (status.resources): only a record Argo CD synced for this app is trusted",
             record_name(target)
@@ -134,7 +149,12 @@ pub fn check(snap: &Snapshot, cfg: &Config) -> Result<Prepared, Vec<String>> {
     let pinned = pins(target, &mut refusals);
     compare_records(&current.spec, &target.spec, destination, &mut refusals);
     let mut workloads = Vec::new();
-    for w in target.spec.workloads.iter().filter(|w| RESTORABLE.contains(&w.kind.as_str())) {
+    for w in target
+        .spec
+        .workloads
+        .iter()
+        .filter(|w| RESTORABLE.contains(&w.kind.as_str()))
+    {
         let ns = ns_of(&w.namespace, destination);
         if let Some(p) = plan_workload(snap, app, w, ns, &pinned, &mut refusals) {
             workloads.push(p);
@@ -230,11 +250,19 @@ fn compare_records(
     destination: &str,
     refusals: &mut Vec<String>,
 ) {
-    let now: BTreeMap<Id<'_>, &ResourcePin> = current.resources.iter().map(|r| (id(r), r)).collect();
-    let then: BTreeMap<Id<'_>, &ResourcePin> = target.resources.iter().map(|r| (id(r), r)).collect();
-    let is_config = |r: &ResourcePin| r.api_version == "v1" && (r.kind == "ConfigMap" || r.kind == "Secret");
+    let now: BTreeMap<Id<'_>, &ResourcePin> =
+        current.resources.iter().map(|r| (id(r), r)).collect();
+    let then: BTreeMap<Id<'_>, &ResourcePin> =
+        target.resources.iter().map(|r| (id(r), r)).collect();
+    let is_config =
+        |r: &ResourcePin| r.api_version == "v1" && (r.kind == "ConfigMap" || r.kind == "Secret");
     let describe = |r: &ResourcePin| {
-        crate::release::format_ref(&r.api_version, &r.kind, ns_of(&r.namespace, destination), &r.name)
+        crate::release::format_ref(
+            &r.api_version,
+            &r.kind,
+            ns_of(&r.namespace, destination),
+            &r.name,
+        )
     };
     for (k, r) in &then {
         match now.get(k) {
@@ -309,7 +337,11 @@ fn plan_workload(
     }
     let revisions = history::revisions(live, &snap.history);
     let Some(to) = history::find_target(&revisions, w) else {
-        let images: Vec<String> = w.containers.iter().map(|c| format!("{}={}", c.name, c.image)).collect();
+        let images: Vec<String> = w
+            .containers
+            .iter()
+            .map(|c| format!("{}={}", c.name, c.image))
+            .collect();
         refusals.push(format!(
             "{what}: no revision in its history ({} {}) has the release's template ({}); it was garbage-collected (revisionHistoryLimit) — only an Argo CD re-render can restore it",
             revisions.len(),

@@ -25,7 +25,10 @@ pub fn status(w: &Value) -> Rollout {
     let generation = int_at(w, "/metadata/generation");
     let observed = int_at(w, "/status/observedGeneration");
     let kind = str_at(w, "/kind");
-    let replicas = w.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
+    let replicas = w
+        .pointer("/spec/replicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
     let st = |f: &str| int_at(w, &format!("/status/{f}"));
     let waiting = |m: String| Rollout::Waiting(m);
     match kind {
@@ -48,14 +51,24 @@ pub fn status(w: &Value) -> Rollout {
                     str_at(w, "/metadata/name")
                 ));
             }
-            let (updated, total, available) =
-                (st("updatedReplicas"), st("replicas"), st("availableReplicas"));
+            let (updated, total, available) = (
+                st("updatedReplicas"),
+                st("replicas"),
+                st("availableReplicas"),
+            );
             if updated < replicas {
-                waiting(format!("{updated} of {replicas} new replicas have been updated"))
+                waiting(format!(
+                    "{updated} of {replicas} new replicas have been updated"
+                ))
             } else if total > updated {
-                waiting(format!("{} old replicas are pending termination", total - updated))
+                waiting(format!(
+                    "{} old replicas are pending termination",
+                    total - updated
+                ))
             } else if available < updated {
-                waiting(format!("{available} of {updated} updated replicas are available"))
+                waiting(format!(
+                    "{available} of {updated} updated replicas are available"
+                ))
             } else {
                 Rollout::Done
             }
@@ -98,9 +111,13 @@ pub fn status(w: &Value) -> Rollout {
             let updated = st("updatedNumberScheduled");
             let available = st("numberAvailable");
             if updated < desired {
-                waiting(format!("{updated} out of {desired} new pods have been updated"))
+                waiting(format!(
+                    "{updated} out of {desired} new pods have been updated"
+                ))
             } else if available < desired {
-                waiting(format!("{available} of {desired} updated pods are available"))
+                waiting(format!(
+                    "{available} of {desired} updated pods are available"
+                ))
             } else {
                 Rollout::Done
             }
@@ -110,7 +127,10 @@ pub fn status(w: &Value) -> Rollout {
 }
 
 /// The digest each recorded container must run: its pin, or the observed one.
-fn expected_digests(pin: &WorkloadPin, observed: &[ObservedImage]) -> Vec<(String, Option<String>)> {
+fn expected_digests(
+    pin: &WorkloadPin,
+    observed: &[ObservedImage],
+) -> Vec<(String, Option<String>)> {
     let all = pin.containers.iter().map(|c| (c.name.clone(), c)).chain(
         pin.init_containers
             .iter()
@@ -120,7 +140,12 @@ fn expected_digests(pin: &WorkloadPin, observed: &[ObservedImage]) -> Vec<(Strin
         let digest = c.digest.clone().or_else(|| {
             observed
                 .iter()
-                .find(|o| o.kind == pin.kind && o.name == pin.name && o.container == name && o.image == c.image)
+                .find(|o| {
+                    o.kind == pin.kind
+                        && o.name == pin.name
+                        && o.container == name
+                        && o.image == c.image
+                })
                 .map(|o| o.digest.clone())
         });
         (name, digest)
@@ -130,14 +155,20 @@ fn expected_digests(pin: &WorkloadPin, observed: &[ObservedImage]) -> Vec<(Strin
 
 /// What one Pod runs that is not the release, or None when it runs exactly the release.
 fn pod_lag(pod: &Value, expected: &[(String, Option<String>)]) -> Option<String> {
-    let pod_name = format!("Pod {}/{}", str_at(pod, "/metadata/namespace"), str_at(pod, "/metadata/name"));
+    let pod_name = format!(
+        "Pod {}/{}",
+        str_at(pod, "/metadata/namespace"),
+        str_at(pod, "/metadata/name")
+    );
     for (container, digest) in expected {
         let (statuses, name) = match container.strip_prefix("init:") {
             Some(n) => ("/status/initContainerStatuses", n),
             None => ("/status/containerStatuses", container.as_str()),
         };
         let Some(want) = digest else {
-            return Some(format!("{pod_name} container {container}: the release pins no digest to compare"));
+            return Some(format!(
+                "{pod_name} container {container}: the release pins no digest to compare"
+            ));
         };
         let status = pod
             .pointer(statuses)
@@ -146,12 +177,16 @@ fn pod_lag(pod: &Value, expected: &[(String, Option<String>)]) -> Option<String>
             .flatten()
             .find(|s| str_at(s, "/name") == name);
         let Some(status) = status else {
-            return Some(format!("{pod_name} container {container}: no status reported yet"));
+            return Some(format!(
+                "{pod_name} container {container}: no status reported yet"
+            ));
         };
         let image_id = str_at(status, "/imageID");
         match image_id_digest(image_id) {
             None if image_id.is_empty() => {
-                return Some(format!("{pod_name} container {container}: image not pulled yet"));
+                return Some(format!(
+                    "{pod_name} container {container}: image not pulled yet"
+                ));
             }
             None => {
                 return Some(format!(
@@ -159,7 +194,9 @@ fn pod_lag(pod: &Value, expected: &[(String, Option<String>)]) -> Option<String>
                 ));
             }
             Some(d) if d != want => {
-                return Some(format!("{pod_name} container {container}: runs {d}, the release pins {want}"));
+                return Some(format!(
+                    "{pod_name} container {container}: runs {d}, the release pins {want}"
+                ));
             }
             Some(_) => {}
         }
@@ -179,22 +216,35 @@ pub fn progress(
     progress.replicas = if kind == "DaemonSet" {
         int_at(live, "/status/desiredNumberScheduled")
     } else {
-        live.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1)
+        live.pointer("/spec/replicas")
+            .and_then(Value::as_i64)
+            .unwrap_or(1)
     };
     progress.updated = int_at(
         live,
-        if kind == "DaemonSet" { "/status/updatedNumberScheduled" } else { "/status/updatedReplicas" },
+        if kind == "DaemonSet" {
+            "/status/updatedNumberScheduled"
+        } else {
+            "/status/updatedReplicas"
+        },
     );
     progress.ready = int_at(
         live,
-        if kind == "DaemonSet" { "/status/numberReady" } else { "/status/readyReplicas" },
+        if kind == "DaemonSet" {
+            "/status/numberReady"
+        } else {
+            "/status/readyReplicas"
+        },
     );
     let expected = expected_digests(pin, observed);
     let running: Vec<&Value> = pods_of(live, pods)
         .into_iter()
         .filter(|p| p.pointer("/metadata/deletionTimestamp").is_none())
         .collect();
-    let lags: Vec<String> = running.iter().filter_map(|p| pod_lag(p, &expected)).collect();
+    let lags: Vec<String> = running
+        .iter()
+        .filter_map(|p| pod_lag(p, &expected))
+        .collect();
     progress.pods = running.len() as i64;
     progress.pods_on_target = progress.pods - lags.len() as i64;
     let rollout = status(live);

@@ -24,11 +24,17 @@ pub fn json_patch(doc: &mut Value, patch: &Value) -> Result<(), String> {
                 }
             }
             "remove" => {
-                let p = doc.pointer_mut(parent).and_then(Value::as_object_mut).ok_or("no parent")?;
+                let p = doc
+                    .pointer_mut(parent)
+                    .and_then(Value::as_object_mut)
+                    .ok_or("no parent")?;
                 p.remove(&key).ok_or(format!("nothing at {path}"))?;
             }
             "add" | "replace" => {
-                let p = doc.pointer_mut(parent).and_then(Value::as_object_mut).ok_or(format!("no parent at {path}"))?;
+                let p = doc
+                    .pointer_mut(parent)
+                    .and_then(Value::as_object_mut)
+                    .ok_or(format!("no parent at {path}"))?;
                 p.insert(key, op["value"].clone());
             }
             other => return Err(format!("op {other}")),
@@ -70,7 +76,9 @@ impl Cluster {
 }
 
 fn bump(obj: &mut Value) {
-    let rv: i64 = str_at(obj, "/metadata/resourceVersion").parse().unwrap_or(0);
+    let rv: i64 = str_at(obj, "/metadata/resourceVersion")
+        .parse()
+        .unwrap_or(0);
     obj["metadata"]["resourceVersion"] = json!((rv + 1).to_string());
 }
 
@@ -93,11 +101,22 @@ pub fn apply(snap: &mut Snapshot, w: &Write) -> Result<(), String> {
             }
             bump(app);
         }
-        Write::Workload { kind, namespace, name, patch_kind, patch, .. } => {
+        Write::Workload {
+            kind,
+            namespace,
+            name,
+            patch_kind,
+            patch,
+            ..
+        } => {
             let live = snap
                 .workloads
                 .iter_mut()
-                .find(|o| str_at(o, "/kind") == kind && str_at(o, "/metadata/namespace") == namespace && str_at(o, "/metadata/name") == name)
+                .find(|o| {
+                    str_at(o, "/kind") == kind
+                        && str_at(o, "/metadata/namespace") == namespace
+                        && str_at(o, "/metadata/name") == name
+                })
                 .ok_or("no workload")?;
             let before = str_at(live, "/metadata/resourceVersion").to_string();
             match patch_kind {
@@ -119,8 +138,13 @@ pub fn apply(snap: &mut Snapshot, w: &Write) -> Result<(), String> {
             live["metadata"]["generation"] = json!(g);
         }
         Write::RecordStatus { name, status, .. } => {
-            let r = snap.records.iter_mut().find(|r| r.metadata.name.as_deref() == Some(name)).ok_or("no record")?;
-            let s: RollbackManifestStatus = serde_json::from_value(status.clone()).map_err(|e| e.to_string())?;
+            let r = snap
+                .records
+                .iter_mut()
+                .find(|r| r.metadata.name.as_deref() == Some(name))
+                .ok_or("no record")?;
+            let s: RollbackManifestStatus =
+                serde_json::from_value(status.clone()).map_err(|e| e.to_string())?;
             r.status = Some(s);
         }
         Write::Event(_) => {}
@@ -135,9 +159,27 @@ pub fn finish_rollouts(snap: &mut Snapshot, digest_of: impl Fn(&str) -> String) 
     for w in &mut snap.workloads {
         let g = w["metadata"]["generation"].clone();
         w["status"]["observedGeneration"] = g;
-        let replicas = w["spec"]["replicas"].as_i64().unwrap_or(1);
-        for f in ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas"] {
-            w["status"][f] = json!(replicas);
+        let replicas = w["spec"]["replicas"]
+            .as_i64()
+            .or(w["status"]["desiredNumberScheduled"].as_i64())
+            .unwrap_or(1);
+        let fields: &[&str] = if w["kind"] == "DaemonSet" {
+            &[
+                "desiredNumberScheduled",
+                "updatedNumberScheduled",
+                "numberAvailable",
+                "numberReady",
+            ]
+        } else {
+            &[
+                "replicas",
+                "updatedReplicas",
+                "readyReplicas",
+                "availableReplicas",
+            ]
+        };
+        for f in fields {
+            w["status"][*f] = json!(replicas);
         }
         let labels = w["spec"]["template"]["metadata"]["labels"].clone();
         for i in 0..replicas {
@@ -157,5 +199,8 @@ pub fn finish_rollouts(snap: &mut Snapshot, digest_of: impl Fn(&str) -> String) 
 
 /// The digest part of an image reference (what a registry would serve for a pinned one).
 pub fn pinned_digest(image: &str) -> String {
-    image.rsplit_once('@').map(|(_, d)| d.to_string()).unwrap_or_else(|| "sha256:unknown".into())
+    image
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_string())
+        .unwrap_or_else(|| "sha256:unknown".into())
 }

@@ -19,7 +19,8 @@ pub const NOT_AUTOMATED: &str = "NotAutomated";
 
 /// The Application's `spec.syncPolicy.automated`.
 pub fn automated(app: &Value) -> Option<&Value> {
-    app.pointer("/spec/syncPolicy/automated").filter(|a| !a.is_null())
+    app.pointer("/spec/syncPolicy/automated")
+        .filter(|a| !a.is_null())
 }
 
 /// Whether automated sync is on (`automated` set and `enabled` not false).
@@ -31,7 +32,12 @@ pub fn is_automated(app: &Value) -> bool {
 pub fn save(app: &Value) -> SavedSyncPolicy {
     SavedSyncPolicy {
         automated: automated(app).cloned(),
-        method: if is_automated(app) { ENABLED_FALSE } else { NOT_AUTOMATED }.into(),
+        method: if is_automated(app) {
+            ENABLED_FALSE
+        } else {
+            NOT_AUTOMATED
+        }
+        .into(),
         restored: false,
     }
 }
@@ -59,7 +65,11 @@ pub fn paused(app: &Value) -> bool {
 /// The JSON patch that restores the saved policy, or why it must not be restored: the
 /// Application's policy is no longer the one the rollback left (someone changed it since).
 pub fn restore_patch(app: &Value, saved: &SavedSyncPolicy) -> Result<Option<Value>, String> {
-    let Some(before) = saved.automated.as_ref().filter(|_| saved.method != NOT_AUTOMATED) else {
+    let Some(before) = saved
+        .automated
+        .as_ref()
+        .filter(|_| saved.method != NOT_AUTOMATED)
+    else {
         return Ok(None);
     };
     let now = automated(app);
@@ -69,11 +79,17 @@ pub fn restore_patch(app: &Value, saved: &SavedSyncPolicy) -> Result<Option<Valu
     }
     match now {
         Some(a) if *a == *before => Ok(None),
-        None if saved.method == REMOVED => Ok(Some(json!([guard(app), {"op": "add", "path": "/spec/syncPolicy/automated", "value": before}]))),
-        Some(a) if *a == expected_paused => Ok(Some(json!([guard(app), {"op": "add", "path": "/spec/syncPolicy/automated", "value": before}]))),
+        None if saved.method == REMOVED => Ok(Some(
+            json!([guard(app), {"op": "add", "path": "/spec/syncPolicy/automated", "value": before}]),
+        )),
+        Some(a) if *a == expected_paused => Ok(Some(
+            json!([guard(app), {"op": "add", "path": "/spec/syncPolicy/automated", "value": before}]),
+        )),
         other => Err(format!(
             "the Application's automated sync policy was changed since the rollback paused it (now {}): not overwriting it; set it by hand",
-            other.map(|v| v.to_string()).unwrap_or_else(|| "none".into())
+            other
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "none".into())
         )),
     }
 }
@@ -100,7 +116,10 @@ mod tests {
         let paused_app = app(json!({"prune": true, "selfHeal": true, "enabled": false}));
         assert!(paused(&paused_app));
         let restore = restore_patch(&paused_app, &saved).unwrap().unwrap();
-        assert_eq!(restore[1], json!({"op": "add", "path": "/spec/syncPolicy/automated", "value": {"prune": true, "selfHeal": true}}));
+        assert_eq!(
+            restore[1],
+            json!({"op": "add", "path": "/spec/syncPolicy/automated", "value": {"prune": true, "selfHeal": true}})
+        );
         // Already restored: nothing to do.
         assert_eq!(restore_patch(&a, &saved).unwrap(), None);
     }
@@ -121,7 +140,10 @@ mod tests {
         let saved = save(&a);
         let changed = app(json!({"prune": false, "enabled": false}));
         let err = restore_patch(&changed, &saved).unwrap_err();
-        assert!(err.contains("changed since the rollback paused it"), "{err}");
+        assert!(
+            err.contains("changed since the rollback paused it"),
+            "{err}"
+        );
         let mut removed = saved.clone();
         removed.method = REMOVED.into();
         let gone = json!({"metadata": {"resourceVersion": "9"}, "spec": {"syncPolicy": {}}});

@@ -97,11 +97,15 @@ pub fn resolve<'a>(
             .filter(|r| r.spec.app == app_name && r.spec.source.revision.starts_with(rev))
             .collect();
         return match matching.as_slice() {
-            [] => Err(format!("no RollbackManifest of {app_name} records revision {rev}")),
+            [] => Err(format!(
+                "no RollbackManifest of {app_name} records revision {rev}"
+            )),
             [one] => Ok(one),
             many => {
-                let revisions: std::collections::BTreeSet<&str> =
-                    many.iter().map(|r| r.spec.source.revision.as_str()).collect();
+                let revisions: std::collections::BTreeSet<&str> = many
+                    .iter()
+                    .map(|r| r.spec.source.revision.as_str())
+                    .collect();
                 if revisions.len() > 1 {
                     Err(format!(
                         "revision {rev} is ambiguous: it starts {}",

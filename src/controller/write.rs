@@ -80,8 +80,15 @@ impl Write {
             Write::PauseAutoSync { app, .. } | Write::RestoreAutoSync { app, .. } => {
                 format!("Application {app}")
             }
-            Write::Workload { kind, namespace, name, .. } => format!("{kind} {namespace}/{name}"),
-            Write::RecordStatus { namespace, name, .. } => {
+            Write::Workload {
+                kind,
+                namespace,
+                name,
+                ..
+            } => format!("{kind} {namespace}/{name}"),
+            Write::RecordStatus {
+                namespace, name, ..
+            } => {
                 format!("RollbackManifest {namespace}/{name} status")
             }
             Write::Event(e) => format!("Event {}", e.reason),

@@ -26,7 +26,11 @@ fn pin(image: &str) -> WorkloadPin {
     WorkloadPin {
         kind: "StatefulSet".into(),
         name: "db".into(),
-        containers: vec![ContainerPin { name: "db".into(), image: image.into(), digest: None }],
+        containers: vec![ContainerPin {
+            name: "db".into(),
+            image: image.into(),
+            digest: None,
+        }],
         ..Default::default()
     }
 }
@@ -36,7 +40,10 @@ fn statefulset_history_is_its_controller_revisions_newest_first() {
     let live = sts("db:2");
     let history = vec![revision("db-1", 1, "db:1"), revision("db-2", 2, "db:2")];
     let revs = revisions(&live, &history);
-    assert_eq!(revs.iter().map(|r| r.name).collect::<Vec<_>>(), ["db-2", "db-1"]);
+    assert_eq!(
+        revs.iter().map(|r| r.name).collect::<Vec<_>>(),
+        ["db-2", "db-1"]
+    );
     let to = find_target(&revs, &pin("db:1")).unwrap();
     assert_eq!(to.name, "db-1");
     assert_eq!(find_live(&revs, &live).unwrap().name, "db-2");
@@ -44,7 +51,10 @@ fn statefulset_history_is_its_controller_revisions_newest_first() {
     assert_eq!(kind, PatchKind::StrategicMerge);
     let mut want = template("db:1");
     want["$patch"] = json!("replace");
-    assert_eq!(patch, json!({"metadata": {"resourceVersion": "11"}, "spec": {"template": want}}));
+    assert_eq!(
+        patch,
+        json!({"metadata": {"resourceVersion": "11"}, "spec": {"template": want}})
+    );
 }
 
 #[test]
@@ -53,7 +63,10 @@ fn a_template_must_match_images_and_config_references() {
     assert!(matches_pin(&t, &pin("db:1")));
     assert!(!matches_pin(&t, &pin("db:1@sha256:aa")));
     t["spec"]["volumes"] = json!([{"name": "c", "configMap": {"name": "db-config"}}]);
-    assert!(!matches_pin(&t, &pin("db:1")), "a config the record does not reference");
+    assert!(
+        !matches_pin(&t, &pin("db:1")),
+        "a config the record does not reference"
+    );
 }
 
 #[test]
@@ -64,7 +77,12 @@ fn the_pod_template_hash_label_is_ignored() {
 
 #[test]
 fn observed_digests_are_written_into_the_restored_template() {
-    let observed = crate::release::ObservedImage { container: "db".into(), image: "db:1".into(), digest: "sha256:cc".into(), ..Default::default() };
+    let observed = crate::release::ObservedImage {
+        container: "db".into(),
+        image: "db:1".into(),
+        digest: "sha256:cc".into(),
+        ..Default::default()
+    };
     let t = pin_observed(&template("db:1"), &[&observed]);
     assert_eq!(t["spec"]["containers"][0]["image"], "db:1@sha256:cc");
 }

@@ -6,7 +6,11 @@ use crate::controller::sim::{Cluster, finish_rollouts, pinned_digest};
 use crate::release::RollbackTarget;
 
 fn phase(snap: &Snapshot) -> RollbackPhase {
-    snap.request.status.as_ref().and_then(|s| s.phase).unwrap_or_default()
+    snap.request
+        .status
+        .as_ref()
+        .and_then(|s| s.phase)
+        .unwrap_or_default()
 }
 
 fn kinds(writes: &[Write]) -> Vec<String> {
@@ -38,21 +42,40 @@ fn happy_path_deployment_switches_in_one_pass_then_verifies() {
     );
     assert_eq!(step.requeue, Some(VERIFY_REQUEUE));
     let app = snap.app.as_ref().unwrap();
-    assert_eq!(app["spec"]["syncPolicy"]["automated"], json!({"prune": true, "selfHeal": true, "enabled": false}));
+    assert_eq!(
+        app["spec"]["syncPolicy"]["automated"],
+        json!({"prune": true, "selfHeal": true, "enabled": false})
+    );
     let status = snap.request.status.clone().unwrap();
-    assert_eq!(status.saved_sync_policy.unwrap().automated, Some(json!({"prune": true, "selfHeal": true})));
+    assert_eq!(
+        status.saved_sync_policy.unwrap().automated,
+        Some(json!({"prune": true, "selfHeal": true}))
+    );
     assert_eq!(status.active_revision.as_deref(), Some(REV_A));
     assert_eq!(status.shadow_revision.as_deref(), Some(REV_B));
     assert_eq!(status.workloads[0].from.as_deref(), Some("web-bbb"));
     assert_eq!(status.workloads[0].to.as_deref(), Some("web-aaa"));
-    assert_eq!(snap.workloads[0]["spec"]["template"], objects('a')[2]["spec"]["template"]);
+    assert_eq!(
+        snap.workloads[0]["spec"]["template"],
+        objects('a')[2]["spec"]["template"]
+    );
 
     // The rollout has not happened yet: still Verifying, saying what it waits for.
     let step = cluster.step(&mut snap, 212);
     assert_eq!(phase(&snap), RollbackPhase::Verifying);
     assert_eq!(step.requeue, Some(VERIFY_REQUEUE));
-    let message = snap.request.status.as_ref().unwrap().message.clone().unwrap();
-    assert!(message.contains("waiting for deployment spec update to be observed"), "{message}");
+    let message = snap
+        .request
+        .status
+        .as_ref()
+        .unwrap()
+        .message
+        .clone()
+        .unwrap();
+    assert!(
+        message.contains("waiting for deployment spec update to be observed"),
+        "{message}"
+    );
 
     finish_rollouts(&mut snap, pinned_digest);
     let step = cluster.step(&mut snap, 220);
@@ -63,10 +86,21 @@ fn happy_path_deployment_switches_in_one_pass_then_verifies() {
     assert_eq!(record.status.as_ref().unwrap().conditions[0].status, "True");
     let status = snap.request.status.clone().unwrap();
     let history: Vec<&str> = status.history.iter().map(|h| h.phase.as_str()).collect();
-    assert_eq!(history, ["PreChecking", "Switching", "Verifying", "Succeeded"]);
-    assert!(status.message.unwrap().contains("automated sync stays paused until `rollpin resume shop`"));
+    assert_eq!(
+        history,
+        ["PreChecking", "Switching", "Verifying", "Succeeded"]
+    );
+    assert!(
+        status
+            .message
+            .unwrap()
+            .contains("automated sync stays paused until `rollpin resume shop`")
+    );
     assert_eq!(status.workloads[0].state, "RolledOut");
-    assert_eq!((status.workloads[0].pods_on_target, status.workloads[0].pods), (2, 2));
+    assert_eq!(
+        (status.workloads[0].pods_on_target, status.workloads[0].pods),
+        (2, 2)
+    );
     // One log line per transition.
     assert_eq!(cluster.events.last().unwrap().reason, "Succeeded");
 }
@@ -78,11 +112,26 @@ fn a_refused_pre_check_writes_nothing_but_the_request_status() {
     let mut cluster = Cluster::default();
     let step = cluster.step(&mut snap, 210);
     assert!(cluster.changes().is_empty(), "{:?}", cluster.changes());
-    assert_eq!(kinds(&step.writes), ["status:Failed", "event:PreCheckRefused"]);
+    assert_eq!(
+        kinds(&step.writes),
+        ["status:Failed", "event:PreCheckRefused"]
+    );
     let status = snap.request.status.clone().unwrap();
-    assert!(status.message.unwrap().starts_with("refused, nothing was changed: ConfigMap shop/web-config-a"));
-    let pre = status.conditions.iter().find(|c| c.type_ == "PreChecked").unwrap();
-    assert_eq!((pre.status.as_str(), pre.reason.as_str()), ("False", "Refused"));
+    assert!(
+        status
+            .message
+            .unwrap()
+            .starts_with("refused, nothing was changed: ConfigMap shop/web-config-a")
+    );
+    let pre = status
+        .conditions
+        .iter()
+        .find(|c| c.type_ == "PreChecked")
+        .unwrap();
+    assert_eq!(
+        (pre.status.as_str(), pre.reason.as_str()),
+        ("False", "Refused")
+    );
     // A failed request is final.
     let again = cluster.step(&mut snap, 230);
     assert!(again.writes.is_empty());
@@ -92,15 +141,28 @@ fn a_refused_pre_check_writes_nothing_but_the_request_status() {
 fn a_second_request_for_the_same_app_waits_saying_why() {
     let mut snap = world();
     let mut first = request("first", to_a(), 100);
-    first.status = Some(RollbackRequestStatus { phase: Some(RollbackPhase::Verifying), ..Default::default() });
+    first.status = Some(RollbackRequestStatus {
+        phase: Some(RollbackPhase::Verifying),
+        ..Default::default()
+    });
     snap.requests.push(first);
     let mut cluster = Cluster::default();
     let step = cluster.step(&mut snap, 210);
     assert!(cluster.changes().is_empty());
     assert_eq!(phase(&snap), RollbackPhase::Pending);
     assert_eq!(step.requeue, Some(WAIT_REQUEUE));
-    let msg = snap.request.status.as_ref().unwrap().message.clone().unwrap();
-    assert_eq!(msg, "waiting: RollbackRequest first for Application shop is Verifying; one rollback per app at a time");
+    let msg = snap
+        .request
+        .status
+        .as_ref()
+        .unwrap()
+        .message
+        .clone()
+        .unwrap();
+    assert_eq!(
+        msg,
+        "waiting: RollbackRequest first for Application shop is Verifying; one rollback per app at a time"
+    );
     // Waiting again writes nothing new.
     let again = cluster.step(&mut snap, 215);
     assert!(again.writes.is_empty());
@@ -130,7 +192,11 @@ fn restart_mid_switch_does_not_re_apply() {
     snap.request.status = Some(status);
     let mut again = Cluster::default();
     let step = again.step(&mut snap, 211);
-    assert!(again.changes().is_empty(), "re-applied: {:?}", again.changes());
+    assert!(
+        again.changes().is_empty(),
+        "re-applied: {:?}",
+        again.changes()
+    );
     assert_eq!(kinds(&step.writes), ["status:Verifying"]);
 }
 
@@ -145,7 +211,12 @@ fn restart_mid_switch_patches_only_what_is_left() {
     let step = cluster.step(&mut snap, 211);
     assert_eq!(
         kinds(&step.writes),
-        ["Application shop", "event:SyncPaused", "Deployment shop/web", "status:Verifying"]
+        [
+            "Application shop",
+            "event:SyncPaused",
+            "Deployment shop/web",
+            "status:Verifying"
+        ]
     );
 }
 
@@ -157,15 +228,27 @@ fn deadline_exceeded_names_the_lagging_pod() {
     cluster.step(&mut snap, 210);
     finish_rollouts(&mut snap, pinned_digest);
     // One Pod still runs B's digest.
-    snap.pods[1]["status"]["containerStatuses"][0]["imageID"] = json!(format!("ghcr.io/acme/web@{}", digest('b')));
+    snap.pods[1]["status"]["containerStatuses"][0]["imageID"] =
+        json!(format!("ghcr.io/acme/web@{}", digest('b')));
     cluster.step(&mut snap, 300);
     assert_eq!(phase(&snap), RollbackPhase::Verifying);
     cluster.step(&mut snap, 401);
     assert_eq!(phase(&snap), RollbackPhase::Failed);
-    let msg = snap.request.status.as_ref().unwrap().message.clone().unwrap();
+    let msg = snap
+        .request
+        .status
+        .as_ref()
+        .unwrap()
+        .message
+        .clone()
+        .unwrap();
     assert!(msg.contains("the deadline"), "{msg}");
     assert!(
-        msg.contains(&format!("Pod shop/web-new-1 container app: runs {}, the release pins {}", digest('b'), digest('a'))),
+        msg.contains(&format!(
+            "Pod shop/web-new-1 container app: runs {}, the release pins {}",
+            digest('b'),
+            digest('a')
+        )),
         "{msg}"
     );
 }
@@ -179,7 +262,11 @@ fn a_half_finished_rollout_keeps_verifying_until_done() {
     cluster.step(&mut snap, 215);
     let s = snap.request.status.clone().unwrap();
     assert_eq!(s.phase, Some(RollbackPhase::Verifying));
-    assert!(s.message.unwrap().contains("1 of 2 new replicas have been updated"));
+    assert!(
+        s.message
+            .unwrap()
+            .contains("1 of 2 new replicas have been updated")
+    );
     assert_eq!((s.workloads[0].updated, s.workloads[0].ready), (1, 2));
 }
 
@@ -193,11 +280,18 @@ fn revert_switches_back_to_the_shadow_on_deadline() {
     let step = cluster.step(&mut snap, 401);
     assert_eq!(phase(&snap), RollbackPhase::Failed);
     assert!(kinds(&step.writes).contains(&"Deployment shop/web".to_string()));
-    assert_eq!(snap.workloads[0]["spec"]["template"], objects('b')[2]["spec"]["template"]);
+    assert_eq!(
+        snap.workloads[0]["spec"]["template"],
+        objects('b')[2]["spec"]["template"]
+    );
     let s = snap.request.status.clone().unwrap();
     let reverted = s.conditions.iter().find(|c| c.type_ == "Reverted").unwrap();
     assert_eq!(reverted.status, "True");
-    assert!(s.message.unwrap().contains("reverted 1 workloads to shop-bbbbbbb"));
+    assert!(
+        s.message
+            .unwrap()
+            .contains("reverted 1 workloads to shop-bbbbbbb")
+    );
     assert_eq!(s.workloads[0].state, "Reverted");
 }
 
@@ -210,7 +304,11 @@ fn someone_else_changing_the_template_fails_the_rollback() {
     cluster.step(&mut snap, 215);
     let s = snap.request.status.clone().unwrap();
     assert_eq!(s.phase, Some(RollbackPhase::Failed));
-    assert!(s.message.unwrap().contains("was changed by someone else during the rollback"));
+    assert!(
+        s.message
+            .unwrap()
+            .contains("was changed by someone else during the rollback")
+    );
 }
 
 #[test]
@@ -223,8 +321,14 @@ fn resume_restores_the_saved_policy_exactly_once() {
     assert_eq!(phase(&snap), RollbackPhase::Succeeded);
     snap.request.spec.resume = true;
     let step = cluster.step(&mut snap, 230);
-    assert_eq!(kinds(&step.writes), ["Application shop", "status:Succeeded", "event:SyncResumed"]);
-    assert_eq!(snap.app.as_ref().unwrap()["spec"]["syncPolicy"]["automated"], json!({"prune": true, "selfHeal": true}));
+    assert_eq!(
+        kinds(&step.writes),
+        ["Application shop", "status:Succeeded", "event:SyncResumed"]
+    );
+    assert_eq!(
+        snap.app.as_ref().unwrap()["spec"]["syncPolicy"]["automated"],
+        json!({"prune": true, "selfHeal": true})
+    );
     let again = cluster.step(&mut snap, 240);
     assert!(again.writes.is_empty());
 }
@@ -242,10 +346,21 @@ fn the_deadline_can_pass_before_the_start() {
 #[test]
 fn previous_rolls_back_to_the_last_verified_release() {
     let mut snap = world();
-    snap.request.spec.target = RollbackTarget { previous: true, ..Default::default() };
+    snap.request.spec.target = RollbackTarget {
+        previous: true,
+        ..Default::default()
+    };
     let mut cluster = Cluster::default();
     cluster.step(&mut snap, 210);
-    assert_eq!(snap.request.status.as_ref().unwrap().target_record.as_deref(), Some("shop-aaaaaaa"));
+    assert_eq!(
+        snap.request
+            .status
+            .as_ref()
+            .unwrap()
+            .target_record
+            .as_deref(),
+        Some("shop-aaaaaaa")
+    );
 }
 
 #[test]

@@ -18,12 +18,21 @@ fn passes_and_plans_the_undo_patch_as_kubectl_does() {
     assert_eq!(prep.target.metadata.name.as_deref(), Some("shop-aaaaaaa"));
     assert_eq!(prep.shadow.metadata.name.as_deref(), Some("shop-bbbbbbb"));
     let w = &prep.workloads[0];
-    assert_eq!((w.from.as_deref(), w.to.as_str(), w.unchanged), (Some("web-bbb"), "web-aaa", false));
+    assert_eq!(
+        (w.from.as_deref(), w.to.as_str(), w.unchanged),
+        (Some("web-bbb"), "web-aaa", false)
+    );
     let (kind, patch) = &w.patch;
     assert_eq!(*kind, PatchKind::Json);
     let a = &objects('a')[2];
-    assert_eq!(patch[0], json!({"op": "replace", "path": "/metadata/resourceVersion", "value": "300"}));
-    assert_eq!(patch[1], json!({"op": "replace", "path": "/spec/template", "value": a["spec"]["template"]}));
+    assert_eq!(
+        patch[0],
+        json!({"op": "replace", "path": "/metadata/resourceVersion", "value": "300"})
+    );
+    assert_eq!(
+        patch[1],
+        json!({"op": "replace", "path": "/spec/template", "value": a["spec"]["template"]})
+    );
     // The Deployment keeps its own revision annotation; everything else comes from the
     // ReplicaSet.
     assert_eq!(
@@ -38,8 +47,14 @@ fn a_request_outside_the_destination_namespace_is_refused() {
     let mut snap = world();
     snap.request.metadata.namespace = Some("other".into());
     let r = refusals(&snap);
-    assert!(r.contains("the request is in namespace other, but Application shop deploys to \"shop\""), "{r}");
-    let cfg = Config { extra_request_namespaces: vec!["other".into()], ..Default::default() };
+    assert!(
+        r.contains("the request is in namespace other, but Application shop deploys to \"shop\""),
+        "{r}"
+    );
+    let cfg = Config {
+        extra_request_namespaces: vec!["other".into()],
+        ..Default::default()
+    };
     // Allowed by configuration: that rule passes (the record lookup is by the request's
     // namespace, which holds none here, so other rules still refuse).
     let other = check(&snap, &cfg).unwrap_err().join("\n");
@@ -52,7 +67,10 @@ fn a_record_the_application_did_not_sync_is_refused() {
     let app = snap.app.as_mut().unwrap();
     let resources = app["status"]["resources"].as_array_mut().unwrap();
     resources.retain(|r| r["name"] != "shop-aaaaaaa");
-    assert!(refusals(&snap).contains("RollbackManifest shop-aaaaaaa is not one of Application shop's resources"));
+    assert!(
+        refusals(&snap)
+            .contains("RollbackManifest shop-aaaaaaa is not one of Application shop's resources")
+    );
 }
 
 #[test]
@@ -105,11 +123,18 @@ fn a_replica_set_of_another_owner_does_not_count() {
 fn configs_must_be_live_with_the_recorded_content() {
     let mut snap = world();
     snap.configs.remove(0);
-    assert!(refusals(&snap).contains("ConfigMap shop/web-config-a (referenced by Deployment shop/web) does not exist"));
+    assert!(refusals(&snap).contains(
+        "ConfigMap shop/web-config-a (referenced by Deployment shop/web) does not exist"
+    ));
     let mut snap = world();
     snap.configs[0]["data"]["MODE"] = json!("edited");
     let r = refusals(&snap);
-    assert!(r.contains("ConfigMap shop/web-config-a has other content than release shop-aaaaaaa recorded"), "{r}");
+    assert!(
+        r.contains(
+            "ConfigMap shop/web-config-a has other content than release shop-aaaaaaa recorded"
+        ),
+        "{r}"
+    );
 }
 
 #[test]
@@ -129,7 +154,10 @@ fn a_workload_that_differs_outside_its_template_is_refused() {
     a[2]["spec"]["replicas"] = json!(5);
     snap.records[0] = record("shop-aaaaaaa", REV_A, &a, 0, Some(true));
     let r = refusals(&snap);
-    assert!(r.contains("apps/v1 Deployment shop/web differs outside its pod template"), "{r}");
+    assert!(
+        r.contains("apps/v1 Deployment shop/web differs outside its pod template"),
+        "{r}"
+    );
 }
 
 #[test]
@@ -150,7 +178,12 @@ fn objects_only_in_one_release_are_refused_unless_they_are_its_configs() {
     b.push(json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "web", "namespace": NS}}));
     snap.records[1] = record("shop-bbbbbbb", REV_B, &b, 100, Some(true));
     let r = refusals(&snap);
-    assert!(r.contains("networking.k8s.io/v1 Ingress shop/web is in the running release but not in the target"), "{r}");
+    assert!(
+        r.contains(
+            "networking.k8s.io/v1 Ingress shop/web is in the running release but not in the target"
+        ),
+        "{r}"
+    );
     // The generated configs differ by name in the two releases; that alone is fine.
     assert!(!r.contains("web-config"), "{r}");
 }
@@ -158,26 +191,40 @@ fn objects_only_in_one_release_are_refused_unless_they_are_its_configs() {
 #[test]
 fn previous_is_the_newest_older_verified_record() {
     let mut snap = world();
-    snap.request.spec.target = RollbackTarget { previous: true, ..Default::default() };
+    snap.request.spec.target = RollbackTarget {
+        previous: true,
+        ..Default::default()
+    };
     let prep = check(&snap, &Config::default()).unwrap();
     assert_eq!(prep.target.metadata.name.as_deref(), Some("shop-aaaaaaa"));
     snap.records[0].status = None;
-    assert!(refusals(&snap).contains("no release of shop older than the current one (shop-bbbbbbb) has Verified=True"));
+    assert!(refusals(&snap).contains(
+        "no release of shop older than the current one (shop-bbbbbbb) has Verified=True"
+    ));
 }
 
 #[test]
 fn a_target_by_revision_needs_seven_characters() {
     let mut snap = world();
-    snap.request.spec.target = RollbackTarget { revision: Some("aaaaaaa".into()), ..Default::default() };
+    snap.request.spec.target = RollbackTarget {
+        revision: Some("aaaaaaa".into()),
+        ..Default::default()
+    };
     assert!(check(&snap, &Config::default()).is_ok());
-    snap.request.spec.target = RollbackTarget { revision: Some("aaaa".into()), ..Default::default() };
+    snap.request.spec.target = RollbackTarget {
+        revision: Some("aaaa".into()),
+        ..Default::default()
+    };
     assert!(refusals(&snap).contains("target revision aaaa is too short"));
 }
 
 #[test]
 fn the_running_release_is_not_a_target() {
     let mut snap = world();
-    snap.request.spec.target = RollbackTarget { manifest: Some("shop-bbbbbbb".into()), ..Default::default() };
+    snap.request.spec.target = RollbackTarget {
+        manifest: Some("shop-bbbbbbb".into()),
+        ..Default::default()
+    };
     assert!(refusals(&snap).contains("shop-bbbbbbb is the release that runs now"));
 }
 
@@ -185,7 +232,10 @@ fn the_running_release_is_not_a_target() {
 fn a_running_release_without_a_record_is_refused() {
     let mut snap = world();
     snap.app.as_mut().unwrap()["status"]["sync"]["revision"] = json!("ccccccc");
-    assert!(refusals(&snap).contains("the release that runs now (revision ccccccc) has no RollbackManifest"));
+    assert!(
+        refusals(&snap)
+            .contains("the release that runs now (revision ccccccc) has no RollbackManifest")
+    );
 }
 
 #[test]
@@ -210,7 +260,10 @@ fn revert_needs_the_live_template_in_history() {
     let mut snap = world();
     snap.request.spec.on_failure = Some(crate::release::OnFailure::Revert);
     snap.history.remove(1);
-    assert!(refusals(&snap).contains("onFailure is Revert but no revision in its history holds the live template"));
+    assert!(
+        refusals(&snap)
+            .contains("onFailure is Revert but no revision in its history holds the live template")
+    );
 }
 
 #[test]

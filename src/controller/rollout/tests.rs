@@ -11,47 +11,94 @@ fn deploy(status: Value) -> Value {
 #[test]
 fn deployment_rollout_status_as_kubectl() {
     let cases = [
-        (json!({"observedGeneration": 2}), "waiting for deployment spec update to be observed"),
-        (json!({"observedGeneration": 3, "updatedReplicas": 1, "replicas": 3}), "1 of 3 new replicas have been updated"),
-        (json!({"observedGeneration": 3, "updatedReplicas": 3, "replicas": 4}), "1 old replicas are pending termination"),
-        (json!({"observedGeneration": 3, "updatedReplicas": 3, "replicas": 3, "availableReplicas": 2}), "2 of 3 updated replicas are available"),
+        (
+            json!({"observedGeneration": 2}),
+            "waiting for deployment spec update to be observed",
+        ),
+        (
+            json!({"observedGeneration": 3, "updatedReplicas": 1, "replicas": 3}),
+            "1 of 3 new replicas have been updated",
+        ),
+        (
+            json!({"observedGeneration": 3, "updatedReplicas": 3, "replicas": 4}),
+            "1 old replicas are pending termination",
+        ),
+        (
+            json!({"observedGeneration": 3, "updatedReplicas": 3, "replicas": 3, "availableReplicas": 2}),
+            "2 of 3 updated replicas are available",
+        ),
     ];
     for (st, want) in cases {
         assert_eq!(status(&deploy(st)), Rollout::Waiting(want.into()));
     }
-    let done = deploy(json!({"observedGeneration": 3, "updatedReplicas": 3, "replicas": 3, "availableReplicas": 3}));
+    let done = deploy(
+        json!({"observedGeneration": 3, "updatedReplicas": 3, "replicas": 3, "availableReplicas": 3}),
+    );
     assert_eq!(status(&done), Rollout::Done);
-    let stuck = deploy(json!({"observedGeneration": 3, "conditions": [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}]}));
-    assert_eq!(status(&stuck), Rollout::Failed("deployment web exceeded its progress deadline".into()));
+    let stuck = deploy(
+        json!({"observedGeneration": 3, "conditions": [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}]}),
+    );
+    assert_eq!(
+        status(&stuck),
+        Rollout::Failed("deployment web exceeded its progress deadline".into())
+    );
 }
 
 #[test]
 fn statefulset_and_daemonset_rollout_status() {
     let sts = |spec: Value, st: Value| json!({"kind": "StatefulSet", "metadata": {"generation": 2}, "spec": spec, "status": st});
     assert_eq!(
-        status(&sts(json!({"replicas": 2}), json!({"observedGeneration": 0}))),
+        status(&sts(
+            json!({"replicas": 2}),
+            json!({"observedGeneration": 0})
+        )),
         Rollout::Waiting("waiting for statefulset spec update to be observed".into())
     );
     assert_eq!(
-        status(&sts(json!({"replicas": 2}), json!({"observedGeneration": 2, "readyReplicas": 1}))),
+        status(&sts(
+            json!({"replicas": 2}),
+            json!({"observedGeneration": 2, "readyReplicas": 1})
+        )),
         Rollout::Waiting("1 of 2 pods are ready".into())
     );
     let rolling = json!({"replicas": 4, "updateStrategy": {"rollingUpdate": {"partition": 2}}});
-    assert_eq!(status(&sts(rolling.clone(), json!({"observedGeneration": 2, "readyReplicas": 4, "updatedReplicas": 2}))), Rollout::Done);
-    assert!(matches!(status(&sts(rolling, json!({"observedGeneration": 2, "readyReplicas": 4, "updatedReplicas": 1}))), Rollout::Waiting(_)));
+    assert_eq!(
+        status(&sts(
+            rolling.clone(),
+            json!({"observedGeneration": 2, "readyReplicas": 4, "updatedReplicas": 2})
+        )),
+        Rollout::Done
+    );
+    assert!(matches!(
+        status(&sts(
+            rolling,
+            json!({"observedGeneration": 2, "readyReplicas": 4, "updatedReplicas": 1})
+        )),
+        Rollout::Waiting(_)
+    ));
     let on_delete = json!({"replicas": 1, "updateStrategy": {"type": "OnDelete"}});
     assert!(matches!(
         status(&sts(on_delete.clone(), json!({"observedGeneration": 2, "readyReplicas": 1, "updateRevision": "b", "currentRevision": "a"}))),
         Rollout::Waiting(m) if m.contains("rolling update to complete")
     ));
-    assert_eq!(status(&sts(on_delete, json!({"observedGeneration": 2, "readyReplicas": 1, "updateRevision": "b", "currentRevision": "b"}))), Rollout::Done);
+    assert_eq!(
+        status(&sts(
+            on_delete,
+            json!({"observedGeneration": 2, "readyReplicas": 1, "updateRevision": "b", "currentRevision": "b"})
+        )),
+        Rollout::Done
+    );
     let ds = |st: Value| json!({"kind": "DaemonSet", "metadata": {"generation": 1}, "status": st});
     assert_eq!(
-        status(&ds(json!({"observedGeneration": 1, "desiredNumberScheduled": 3, "updatedNumberScheduled": 2}))),
+        status(&ds(
+            json!({"observedGeneration": 1, "desiredNumberScheduled": 3, "updatedNumberScheduled": 2})
+        )),
         Rollout::Waiting("2 out of 3 new pods have been updated".into())
     );
     assert_eq!(
-        status(&ds(json!({"observedGeneration": 1, "desiredNumberScheduled": 3, "updatedNumberScheduled": 3, "numberAvailable": 3}))),
+        status(&ds(
+            json!({"observedGeneration": 1, "desiredNumberScheduled": 3, "updatedNumberScheduled": 3, "numberAvailable": 3})
+        )),
         Rollout::Done
     );
 }
@@ -60,7 +107,11 @@ fn pin() -> WorkloadPin {
     WorkloadPin {
         kind: "Deployment".into(),
         name: "web".into(),
-        containers: vec![ContainerPin { name: "app".into(), image: "web@sha256:aa".into(), digest: Some("sha256:aa".into()) }],
+        containers: vec![ContainerPin {
+            name: "app".into(),
+            image: "web@sha256:aa".into(),
+            digest: Some("sha256:aa".into()),
+        }],
         ..Default::default()
     }
 }
@@ -72,7 +123,9 @@ fn pod(name: &str, image_id: &str) -> Value {
 
 #[test]
 fn pods_must_report_the_pinned_digest() {
-    let done = deploy(json!({"observedGeneration": 3, "updatedReplicas": 3, "replicas": 3, "availableReplicas": 3}));
+    let done = deploy(
+        json!({"observedGeneration": 3, "updatedReplicas": 3, "replicas": 3, "availableReplicas": 3}),
+    );
     let mut p = WorkloadProgress::default();
     let pods = vec![
         pod("a", "docker-pullable://web@sha256:aa"),
@@ -88,7 +141,13 @@ fn pods_must_report_the_pinned_digest() {
     // A terminating Pod is not counted; too few Pods on target is still waiting.
     let mut terminating = pod("c", "web@sha256:bb");
     terminating["metadata"]["deletionTimestamp"] = json!("2026-12-04T00:00:00Z");
-    let r = progress(&done, &pin(), &[], &[pods[0].clone(), pods[1].clone(), terminating], &mut p);
+    let r = progress(
+        &done,
+        &pin(),
+        &[],
+        &[pods[0].clone(), pods[1].clone(), terminating],
+        &mut p,
+    );
     assert_eq!(r, Rollout::Waiting("2 of 3 Pods run the release".into()));
     let all = vec![pods[0].clone(), pods[1].clone(), pod("d", "web@sha256:aa")];
     assert_eq!(progress(&done, &pin(), &[], &all, &mut p), Rollout::Done);
@@ -97,10 +156,16 @@ fn pods_must_report_the_pinned_digest() {
 
 #[test]
 fn a_container_without_status_or_pull_is_waiting() {
-    let done = deploy(json!({"observedGeneration": 3, "updatedReplicas": 3, "replicas": 3, "availableReplicas": 3}));
+    let done = deploy(
+        json!({"observedGeneration": 3, "updatedReplicas": 3, "replicas": 3, "availableReplicas": 3}),
+    );
     let mut p = WorkloadProgress::default();
     let mut no_status = pod("a", "");
     no_status["status"] = json!({});
-    assert!(matches!(progress(&done, &pin(), &[], &[no_status], &mut p), Rollout::Waiting(m) if m.contains("no status reported yet")));
-    assert!(matches!(progress(&done, &pin(), &[], &[pod("a", "")], &mut p), Rollout::Waiting(m) if m.contains("image not pulled yet")));
+    assert!(
+        matches!(progress(&done, &pin(), &[], &[no_status], &mut p), Rollout::Waiting(m) if m.contains("no status reported yet"))
+    );
+    assert!(
+        matches!(progress(&done, &pin(), &[], &[pod("a", "")], &mut p), Rollout::Waiting(m) if m.contains("image not pulled yet"))
+    );
 }

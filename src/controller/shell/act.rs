@@ -44,13 +44,20 @@ fn app_ref(ctx: &Context, req: &RollbackRequest) -> ObjectReference {
 }
 
 /// Makes `writes` in order. Returns how many succeeded, and the failure if one did.
-pub async fn act(ctx: &Context, req: &RollbackRequest, writes: &[Write]) -> (usize, Option<WriteError>) {
+pub async fn act(
+    ctx: &Context,
+    req: &RollbackRequest,
+    writes: &[Write],
+) -> (usize, Option<WriteError>) {
     let ns = req.metadata.namespace.clone().unwrap_or_default();
     let name = req.metadata.name.clone().unwrap_or_default();
     let client = &ctx.client;
     let mut removed = false;
     for (i, w) in writes.iter().enumerate() {
-        let fail = |error: ApiError| WriteError { object: w.target(), error };
+        let fail = |error: ApiError| WriteError {
+            object: w.target(),
+            error,
+        };
         let result: Result<(), ApiError> = match w {
             Write::RequestStatus(status) => {
                 let mut value = serde_json::to_value(status).unwrap_or(Value::Null);
@@ -58,43 +65,113 @@ pub async fn act(ctx: &Context, req: &RollbackRequest, writes: &[Write]) -> (usi
                     value["savedSyncPolicy"]["method"] = json!(sync_policy::REMOVED);
                 }
                 let body = json!([{"op": "add", "path": "/status", "value": value}]);
-                api::patch(client, api::REQUEST, &ns, &name, Some("status"), PatchKind::Json, &body).await.map(|_| ())
+                api::patch(
+                    client,
+                    api::REQUEST,
+                    &ns,
+                    &name,
+                    Some("status"),
+                    PatchKind::Json,
+                    &body,
+                )
+                .await
+                .map(|_| ())
             }
             Write::PauseAutoSync { app, patch, .. } => {
                 let argocd = &ctx.cfg.argocd_namespace;
-                match api::patch(client, api::APPLICATION, argocd, app, None, PatchKind::Json, patch).await {
+                match api::patch(
+                    client,
+                    api::APPLICATION,
+                    argocd,
+                    app,
+                    None,
+                    PatchKind::Json,
+                    patch,
+                )
+                .await
+                {
                     Ok(after) if sync_policy::paused(&after) => Ok(()),
                     // The API server dropped `enabled` (Argo CD before 3.1): remove `automated`.
                     Ok(after) => {
                         let fallback = sync_policy::remove_patch(&after);
-                        let r = api::patch(client, api::APPLICATION, argocd, app, None, PatchKind::Json, &fallback).await;
+                        let r = api::patch(
+                            client,
+                            api::APPLICATION,
+                            argocd,
+                            app,
+                            None,
+                            PatchKind::Json,
+                            &fallback,
+                        )
+                        .await;
                         if r.is_ok() {
                             removed = true;
                             let body = json!([{"op": "replace", "path": "/status/savedSyncPolicy/method", "value": sync_policy::REMOVED}]);
-                            let _ = api::patch(client, api::REQUEST, &ns, &name, Some("status"), PatchKind::Json, &body).await;
+                            let _ = api::patch(
+                                client,
+                                api::REQUEST,
+                                &ns,
+                                &name,
+                                Some("status"),
+                                PatchKind::Json,
+                                &body,
+                            )
+                            .await;
                         }
                         r.map(|_| ())
                     }
                     Err(e) => Err(e),
                 }
             }
-            Write::RestoreAutoSync { app, patch } => {
-                api::patch(client, api::APPLICATION, &ctx.cfg.argocd_namespace, app, None, PatchKind::Json, patch)
+            Write::RestoreAutoSync { app, patch } => api::patch(
+                client,
+                api::APPLICATION,
+                &ctx.cfg.argocd_namespace,
+                app,
+                None,
+                PatchKind::Json,
+                patch,
+            )
+            .await
+            .map(|_| ()),
+            Write::Workload {
+                kind,
+                namespace,
+                name: wname,
+                patch_kind,
+                patch,
+                ..
+            } => match Kind::by_name(kind) {
+                Some(k) => api::patch(client, k, namespace, wname, None, *patch_kind, patch)
                     .await
-                    .map(|_| ())
-            }
-            Write::Workload { kind, namespace, name: wname, patch_kind, patch, .. } => match Kind::by_name(kind) {
-                Some(k) => api::patch(client, k, namespace, wname, None, *patch_kind, patch).await.map(|_| ()),
-                None => Err(ApiError { code: 0, message: format!("unsupported kind {kind}") }),
+                    .map(|_| ()),
+                None => Err(ApiError {
+                    code: 0,
+                    message: format!("unsupported kind {kind}"),
+                }),
             },
-            Write::RecordStatus { namespace, name: rname, status } => {
-                api::patch(client, api::RECORD, namespace, rname, Some("status"), PatchKind::Merge, &json!({"status": status}))
-                    .await
-                    .map(|_| ())
-            }
+            Write::RecordStatus {
+                namespace,
+                name: rname,
+                status,
+            } => api::patch(
+                client,
+                api::RECORD,
+                namespace,
+                rname,
+                Some("status"),
+                PatchKind::Merge,
+                &json!({"status": status}),
+            )
+            .await
+            .map(|_| ()),
             Write::Event(e) => {
                 let ev = KubeEvent {
-                    type_: if e.warning { EventType::Warning } else { EventType::Normal },
+                    type_: if e.warning {
+                        EventType::Warning
+                    } else {
+                        EventType::Normal
+                    },
                     reason: e.reason.clone(),
                     note: Some(e.note.chars().take(1000).collect()),
                     action: e.action.clone(),

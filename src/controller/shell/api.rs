@@ -24,18 +24,47 @@ pub struct Kind {
 macro_rules! kind {
     ($name:ident, $group:literal, $version:literal, $kind:literal, $plural:literal) => {
         #[doc = concat!("`", $kind, "` (", $group, "/", $version, ").")]
-        pub const $name: Kind = Kind { group: $group, version: $version, kind: $kind, plural: $plural };
+        pub const $name: Kind = Kind {
+            group: $group,
+            version: $version,
+            kind: $kind,
+            plural: $plural,
+        };
     };
 }
 
-kind!(APPLICATION, "argoproj.io", "v1alpha1", "Application", "applications");
-kind!(RECORD, "rollpin.dev", "v1alpha1", "RollbackManifest", "rollbackmanifests");
-kind!(REQUEST, "rollpin.dev", "v1alpha1", "RollbackRequest", "rollbackrequests");
+kind!(
+    APPLICATION,
+    "argoproj.io",
+    "v1alpha1",
+    "Application",
+    "applications"
+);
+kind!(
+    RECORD,
+    "rollpin.dev",
+    "v1alpha1",
+    "RollbackManifest",
+    "rollbackmanifests"
+);
+kind!(
+    REQUEST,
+    "rollpin.dev",
+    "v1alpha1",
+    "RollbackRequest",
+    "rollbackrequests"
+);
 kind!(DEPLOYMENT, "apps", "v1", "Deployment", "deployments");
 kind!(STATEFULSET, "apps", "v1", "StatefulSet", "statefulsets");
 kind!(DAEMONSET, "apps", "v1", "DaemonSet", "daemonsets");
 kind!(REPLICASET, "apps", "v1", "ReplicaSet", "replicasets");
-kind!(CONTROLLER_REVISION, "apps", "v1", "ControllerRevision", "controllerrevisions");
+kind!(
+    CONTROLLER_REVISION,
+    "apps",
+    "v1",
+    "ControllerRevision",
+    "controllerrevisions"
+);
 kind!(POD, "", "v1", "Pod", "pods");
 kind!(CONFIGMAP, "", "v1", "ConfigMap", "configmaps");
 kind!(SECRET, "", "v1", "Secret", "secrets");
@@ -93,7 +122,12 @@ pub fn selector_string(selector: Option<&Value>) -> Option<String> {
         .flatten()
         .filter_map(|(k, v)| v.as_str().map(|v| format!("{k}={v}")))
         .collect();
-    for e in selector.get("matchExpressions").and_then(Value::as_array).into_iter().flatten() {
+    for e in selector
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let key = e.get("key").and_then(Value::as_str)?;
         let values: Vec<&str> = e
             .get("values")
@@ -125,23 +159,47 @@ pub struct ApiError {
 impl From<kube::Error> for ApiError {
     fn from(e: kube::Error) -> Self {
         match e {
-            kube::Error::Api(s) => ApiError { code: s.code, message: s.message.clone() },
-            other => ApiError { code: 0, message: other.to_string() },
+            kube::Error::Api(s) => ApiError {
+                code: s.code,
+                message: s.message.clone(),
+            },
+            other => ApiError {
+                code: 0,
+                message: other.to_string(),
+            },
         }
     }
 }
 
-fn build(method: &str, uri: &str, content_type: Option<&str>, body: Vec<u8>) -> Result<Request<Vec<u8>>, ApiError> {
+fn build(
+    method: &str,
+    uri: &str,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> Result<Request<Vec<u8>>, ApiError> {
     let mut b = Request::builder().method(method).uri(uri);
     if let Some(ct) = content_type {
         b = b.header("content-type", ct);
     }
-    b.body(body).map_err(|e| ApiError { code: 0, message: e.to_string() })
+    b.body(body).map_err(|e| ApiError {
+        code: 0,
+        message: e.to_string(),
+    })
 }
 
 /// GET one object; Ok(None) on 404.
-pub async fn get(client: &Client, kind: Kind, namespace: &str, name: &str) -> Result<Option<Value>, ApiError> {
-    let req = build("GET", &format!("{}/{name}", kind.path(namespace)), None, Vec::new())?;
+pub async fn get(
+    client: &Client,
+    kind: Kind,
+    namespace: &str,
+    name: &str,
+) -> Result<Option<Value>, ApiError> {
+    let req = build(
+        "GET",
+        &format!("{}/{name}", kind.path(namespace)),
+        None,
+        Vec::new(),
+    )?;
     match client.request::<Value>(req).await {
         Ok(v) => Ok(Some(v)),
         Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),
@@ -151,12 +209,19 @@ pub async fn get(client: &Client, kind: Kind, namespace: &str, name: &str) -> Re
 
 /// LIST objects with a label selector; items get their apiVersion and kind back (a list
 /// response leaves them out).
-pub async fn list(client: &Client, kind: Kind, namespace: &str, selector: Option<&str>) -> Result<Vec<Value>, ApiError> {
+pub async fn list(
+    client: &Client,
+    kind: Kind,
+    namespace: &str,
+    selector: Option<&str>,
+) -> Result<Vec<Value>, ApiError> {
     let mut uri = kind.path(namespace);
     if let Some(s) = selector {
         uri.push_str(&format!("?labelSelector={}", encode(s)));
     }
-    let list: Value = client.request(build("GET", &uri, None, Vec::new())?).await?;
+    let list: Value = client
+        .request(build("GET", &uri, None, Vec::new())?)
+        .await?;
     let mut items = match list.get("items") {
         Some(Value::Array(items)) => items.clone(),
         _ => Vec::new(),
@@ -191,8 +256,13 @@ pub async fn patch(
         uri.push('/');
         uri.push_str(s);
     }
-    let bytes = serde_json::to_vec(body).map_err(|e| ApiError { code: 0, message: e.to_string() })?;
-    Ok(client.request(build("PATCH", &uri, Some(content_type), bytes)?).await?)
+    let bytes = serde_json::to_vec(body).map_err(|e| ApiError {
+        code: 0,
+        message: e.to_string(),
+    })?;
+    Ok(client
+        .request(build("PATCH", &uri, Some(content_type), bytes)?)
+        .await?)
 }
 
 #[cfg(test)]
@@ -201,13 +271,22 @@ mod tests {
 
     #[test]
     fn paths_and_selectors() {
-        assert_eq!(DEPLOYMENT.path("shop"), "/apis/apps/v1/namespaces/shop/deployments");
+        assert_eq!(
+            DEPLOYMENT.path("shop"),
+            "/apis/apps/v1/namespaces/shop/deployments"
+        );
         assert_eq!(POD.path("shop"), "/api/v1/namespaces/shop/pods");
-        assert_eq!(encode("app=web,tier in (a)"), "app%3Dweb%2Ctier%20in%20%28a%29");
+        assert_eq!(
+            encode("app=web,tier in (a)"),
+            "app%3Dweb%2Ctier%20in%20%28a%29"
+        );
         let sel = serde_json::json!({"matchLabels": {"app": "web", "tier": "fe"},
             "matchExpressions": [{"key": "track", "operator": "In", "values": ["a", "b"]},
                 {"key": "canary", "operator": "DoesNotExist"}]});
-        assert_eq!(selector_string(Some(&sel)).as_deref(), Some("app=web,tier=fe,track in (a,b),!canary"));
+        assert_eq!(
+            selector_string(Some(&sel)).as_deref(),
+            Some("app=web,tier=fe,track in (a,b),!canary")
+        );
         assert_eq!(selector_string(Some(&serde_json::json!({}))), None);
     }
 }

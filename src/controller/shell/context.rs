@@ -41,7 +41,10 @@ pub struct Context {
 impl Context {
     /// A context logging to stderr with the wall clock.
     pub fn new(client: Client, cfg: Config, format: LogFormat, instance: String) -> Context {
-        let reporter = Reporter { controller: cfg.controller_name.clone(), instance: Some(instance) };
+        let reporter = Reporter {
+            controller: cfg.controller_name.clone(),
+            instance: Some(instance),
+        };
         Context {
             recorder: Recorder::new(client.clone(), reporter),
             client,
@@ -72,9 +75,17 @@ impl Context {
                             out.push(' ');
                         }
                     }
-                    for (k, v) in m.iter().filter(|(k, _)| !["time", "level", "msg"].contains(&k.as_str())) {
+                    for (k, v) in m
+                        .iter()
+                        .filter(|(k, _)| !["time", "level", "msg"].contains(&k.as_str()))
+                    {
                         if !v.is_null() {
-                            out.push_str(&format!("{k}={} ", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())));
+                            out.push_str(&format!(
+                                "{k}={} ",
+                                v.as_str()
+                                    .map(str::to_string)
+                                    .unwrap_or_else(|| v.to_string())
+                            ));
                         }
                     }
                 }
@@ -93,6 +104,9 @@ impl Context {
 
     /// Forgets `key`'s failures.
     pub fn succeeded(&self, key: &str) {
-        self.errors.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+        self.errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
     }
 }

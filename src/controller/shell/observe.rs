@@ -25,22 +25,39 @@ fn ctx(object: String) -> impl FnOnce(ApiError) -> ObserveError {
     move |error| ObserveError { object, error }
 }
 
-fn typed<T: serde::de::DeserializeOwned>(items: Vec<Value>, what: &str) -> Result<Vec<T>, ObserveError> {
+fn typed<T: serde::de::DeserializeOwned>(
+    items: Vec<Value>,
+    what: &str,
+) -> Result<Vec<T>, ObserveError> {
     items
         .into_iter()
         .map(|v| {
             serde_json::from_value(v).map_err(|e| ObserveError {
                 object: what.to_string(),
-                error: ApiError { code: 0, message: format!("cannot read {what}: {e}") },
+                error: ApiError {
+                    code: 0,
+                    message: format!("cannot read {what}: {e}"),
+                },
             })
         })
         .collect()
 }
 
 /// Reads the snapshot for `req`.
-pub async fn observe(client: &Client, cfg: &Config, req: &RollbackRequest) -> Result<Snapshot, ObserveError> {
-    let mut snap = Snapshot { request: req.clone(), ..Default::default() };
-    let phase = req.status.as_ref().and_then(|s| s.phase).unwrap_or_default();
+pub async fn observe(
+    client: &Client,
+    cfg: &Config,
+    req: &RollbackRequest,
+) -> Result<Snapshot, ObserveError> {
+    let mut snap = Snapshot {
+        request: req.clone(),
+        ..Default::default()
+    };
+    let phase = req
+        .status
+        .as_ref()
+        .and_then(|s| s.phase)
+        .unwrap_or_default();
     let finished = matches!(phase, RollbackPhase::Succeeded | RollbackPhase::Failed);
     if finished && !req.spec.resume {
         return Ok(snap);
@@ -54,9 +71,14 @@ pub async fn observe(client: &Client, cfg: &Config, req: &RollbackRequest) -> Re
         return Ok(snap);
     }
     let ns = req.metadata.namespace.as_deref().unwrap_or("");
-    let records = api::list(client, api::RECORD, ns, Some(&format!("rollpin.dev/app={app_name}")))
-        .await
-        .map_err(ctx(format!("RollbackManifests of {app_name} in {ns}")))?;
+    let records = api::list(
+        client,
+        api::RECORD,
+        ns,
+        Some(&format!("rollpin.dev/app={app_name}")),
+    )
+    .await
+    .map_err(ctx(format!("RollbackManifests of {app_name} in {ns}")))?;
     snap.records = typed(records, "RollbackManifest")?;
     let requests = api::list(client, api::REQUEST, ns, None)
         .await
@@ -70,16 +92,34 @@ pub async fn observe(client: &Client, cfg: &Config, req: &RollbackRequest) -> Re
     };
     let destination = snap.destination_namespace().to_string();
     let verifying = phase == RollbackPhase::Verifying;
-    for w in target.spec.workloads.iter().filter(|w| RESTORABLE.contains(&w.kind.as_str())) {
-        let Some(kind) = Kind::by_name(&w.kind) else { continue };
-        let wns = if w.namespace.is_empty() { destination.as_str() } else { w.namespace.as_str() };
+    for w in target
+        .spec
+        .workloads
+        .iter()
+        .filter(|w| RESTORABLE.contains(&w.kind.as_str()))
+    {
+        let Some(kind) = Kind::by_name(&w.kind) else {
+            continue;
+        };
+        let wns = if w.namespace.is_empty() {
+            destination.as_str()
+        } else {
+            w.namespace.as_str()
+        };
         let what = format!("{} {wns}/{}", w.kind, w.name);
-        let Some(live) = api::get(client, kind, wns, &w.name).await.map_err(ctx(what.clone()))? else {
+        let Some(live) = api::get(client, kind, wns, &w.name)
+            .await
+            .map_err(ctx(what.clone()))?
+        else {
             continue;
         };
         let selector = api::selector_string(live.pointer("/spec/selector"));
         if let Some(sel) = &selector {
-            let history = if w.kind == "Deployment" { api::REPLICASET } else { api::CONTROLLER_REVISION };
+            let history = if w.kind == "Deployment" {
+                api::REPLICASET
+            } else {
+                api::CONTROLLER_REVISION
+            };
             let entries = api::list(client, history, wns, Some(sel))
                 .await
                 .map_err(ctx(format!("{} of {what}", history.plural)))?;
@@ -93,7 +133,9 @@ pub async fn observe(client: &Client, cfg: &Config, req: &RollbackRequest) -> Re
         }
         snap.workloads.push(live);
         for c in w.configs.iter().filter(|c| c.sha256.is_some()) {
-            let Some(kind) = Kind::by_name(&c.kind) else { continue };
+            let Some(kind) = Kind::by_name(&c.kind) else {
+                continue;
+            };
             if snap.config(&c.kind, wns, &c.name).is_some() {
                 continue;
             }

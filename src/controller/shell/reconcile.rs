@@ -56,19 +56,34 @@ impl ReconcileError {
 }
 
 fn phase_of(req: &RollbackRequest) -> String {
-    format!("{:?}", req.status.as_ref().and_then(|s| s.phase).unwrap_or_default())
+    format!(
+        "{:?}",
+        req.status
+            .as_ref()
+            .and_then(|s| s.phase)
+            .unwrap_or_default()
+    )
 }
 
 fn key(req: &RollbackRequest) -> String {
-    req.metadata.uid.clone().unwrap_or_else(|| req.metadata.name.clone().unwrap_or_default())
+    req.metadata
+        .uid
+        .clone()
+        .unwrap_or_else(|| req.metadata.name.clone().unwrap_or_default())
 }
 
 /// Observes, plans and acts for one request.
-pub async fn reconcile(req: Arc<RollbackRequest>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
+pub async fn reconcile(
+    req: Arc<RollbackRequest>,
+    ctx: Arc<Context>,
+) -> Result<Action, ReconcileError> {
     let phase = phase_of(&req);
     let snap = observe(&ctx.client, &ctx.cfg, &req)
         .await
-        .map_err(|source| ReconcileError::Observe { phase: phase.clone(), source })?;
+        .map_err(|source| ReconcileError::Observe {
+            phase: phase.clone(),
+            source,
+        })?;
     let step = plan(&snap, &ctx.cfg, (ctx.clock)());
     for line in step.logs.iter().filter(|l| l.get("seq").is_none()) {
         ctx.log(line);
@@ -83,19 +98,30 @@ pub async fn reconcile(req: Arc<RollbackRequest>, ctx: Arc<Context>) -> Result<A
         })
         .max()
         .unwrap_or(0);
-    for line in step.logs.iter().filter(|l| l.get("seq").and_then(Value::as_u64).is_some_and(|s| s as usize <= persisted)) {
+    for line in step.logs.iter().filter(|l| {
+        l.get("seq")
+            .and_then(Value::as_u64)
+            .is_some_and(|s| s as usize <= persisted)
+    }) {
         ctx.log(line);
     }
     if let Some(source) = failed {
         return Err(ReconcileError::Write { phase, source });
     }
     ctx.succeeded(&key(&req));
-    Ok(step.requeue.map(Action::requeue).unwrap_or_else(Action::await_change))
+    Ok(step
+        .requeue
+        .map(Action::requeue)
+        .unwrap_or_else(Action::await_change))
 }
 
 /// What to do after a failed reconcile.
 pub fn error_policy(req: Arc<RollbackRequest>, err: &ReconcileError, ctx: Arc<Context>) -> Action {
-    let wait = if err.is_conflict() { Duration::from_millis(200) } else { ctx.backoff(&key(&req)) };
+    let wait = if err.is_conflict() {
+        Duration::from_millis(200)
+    } else {
+        ctx.backoff(&key(&req))
+    };
     ctx.log(&json!({
         "time": (ctx.clock)().to_string(),
         "level": "warn",

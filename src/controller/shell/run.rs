@@ -65,15 +65,26 @@ pub enum RunError {
 
 /// Answers every HTTP request with 200 while `ready` is set (503 before), on a thread.
 fn serve_health(addr: &str, ready: Arc<AtomicBool>) -> Result<(), RunError> {
-    let listener = TcpListener::bind(addr).map_err(|source| RunError::Health { addr: addr.into(), source })?;
+    let listener = TcpListener::bind(addr).map_err(|source| RunError::Health {
+        addr: addr.into(),
+        source,
+    })?;
     std::thread::spawn(move || {
         for mut stream in listener.incoming().flatten() {
             let mut buf = [0u8; 1024];
             let n = stream.read(&mut buf).unwrap_or(0);
             let path_is_live = buf[..n].starts_with(b"GET /healthz");
             let ok = path_is_live || ready.load(Ordering::Relaxed);
-            let (status, body) = if ok { ("200 OK", "ok\n") } else { ("503 Service Unavailable", "not leader yet\n") };
-            let _ = write!(stream, "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+            let (status, body) = if ok {
+                ("200 OK", "ok\n")
+            } else {
+                ("503 Service Unavailable", "not leader yet\n")
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
         }
     });
     Ok(())
@@ -86,7 +97,12 @@ pub async fn run(rc: RunConfig) -> Result<(), RunError> {
         serve_health(addr, ready.clone())?;
     }
     let client = Client::try_default().await.map_err(RunError::Client)?;
-    let ctx = Arc::new(Context::new(client.clone(), rc.cfg.clone(), rc.format, rc.identity.clone()));
+    let ctx = Arc::new(Context::new(
+        client.clone(),
+        rc.cfg.clone(),
+        rc.format,
+        rc.identity.clone(),
+    ));
     let mut leadership = None;
     if let Some((namespace, name)) = &rc.lease {
         let lease_err = |e: kube_lease_manager::LeaseManagerError| RunError::Lease {
