@@ -118,8 +118,13 @@ pub fn live_template(workload: &Value) -> Value {
     without_hash(workload.pointer("/spec/template").unwrap_or(&Value::Null))
 }
 
+/// `(container, image)` pairs, init containers as `init:NAME`.
+type Images = Vec<(String, String)>;
+/// `(kind, name)` of referenced ConfigMaps and Secrets.
+type ConfigRefs = BTreeSet<(String, String)>;
+
 /// The images (by container) and config references of a pod template.
-fn template_pins(template: &Value) -> (Vec<(String, String)>, BTreeSet<(String, String)>) {
+fn template_pins(template: &Value) -> (Images, ConfigRefs) {
     let holder = json!({"kind": "ReplicaSet", "spec": {"template": template}});
     let pins = crate::release::pins::workloads(std::iter::once(&holder));
     let Some(p) = pins.into_iter().next() else {

@@ -101,7 +101,7 @@ fn is_active(r: &RollbackRequest) -> bool {
 }
 
 /// An earlier active request for the same Application, which this one waits for.
-fn blocking<'a>(snap: &'a Snapshot) -> Option<&'a RollbackRequest> {
+fn blocking(snap: &Snapshot) -> Option<&RollbackRequest> {
     let me = &snap.request;
     let key = |r: &RollbackRequest| {
         (

@@ -299,7 +299,8 @@ fn compare_records(
         }
     }
     for (k, r) in &now {
-        if !then.contains_key(k) && !(is_config(r) && referenced(current, &r.kind, &r.name)) {
+        let kept_config = is_config(r) && referenced(current, &r.kind, &r.name);
+        if !then.contains_key(k) && !kept_config {
             refusals.push(format!(
                 "{} is in the running release but not in the target: a pod-template rollback would leave it; only an Argo CD re-render prunes it",
                 describe(r)
