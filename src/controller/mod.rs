@@ -14,6 +14,7 @@ pub mod config;
 pub mod history;
 pub mod plan;
 pub mod precheck;
+pub mod release_check;
 pub mod rollout;
 pub mod snapshot;
 pub mod sync_policy;

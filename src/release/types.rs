@@ -198,6 +198,10 @@ pub struct RollbackManifestStatus {
     /// verified the release (only when every Pod ran the same one).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub observed_images: Vec<ObservedImage>,
+    /// The `finishedAt` of the Argo CD sync the controller last verified this release
+    /// after (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified_sync: Option<String>,
 }
 
 /// One difference between a release record and a re-render or the live state.

@@ -68,6 +68,15 @@ kind!(
 kind!(POD, "", "v1", "Pod", "pods");
 kind!(CONFIGMAP, "", "v1", "ConfigMap", "configmaps");
 kind!(SECRET, "", "v1", "Secret", "secrets");
+kind!(JOB, "batch", "v1", "Job", "jobs");
+kind!(CRONJOB, "batch", "v1", "CronJob", "cronjobs");
+kind!(
+    REPLICATION_CONTROLLER,
+    "",
+    "v1",
+    "ReplicationController",
+    "replicationcontrollers"
+);
 
 impl Kind {
     /// The kind of a workload or config by its kind name.
@@ -75,6 +84,26 @@ impl Kind {
         [DEPLOYMENT, STATEFULSET, DAEMONSET, CONFIGMAP, SECRET]
             .into_iter()
             .find(|k| k.kind == kind)
+    }
+
+    /// A kind the table knows, by apiVersion and kind.
+    pub fn known(api_version: &str, kind: &str) -> Option<Kind> {
+        [
+            DEPLOYMENT,
+            STATEFULSET,
+            DAEMONSET,
+            REPLICASET,
+            CONFIGMAP,
+            SECRET,
+            POD,
+            JOB,
+            CRONJOB,
+            REPLICATION_CONTROLLER,
+            RECORD,
+            APPLICATION,
+        ]
+        .into_iter()
+        .find(|k| k.kind == kind && k.api_version() == api_version)
     }
 
     /// `apiVersion`.
@@ -185,6 +214,61 @@ fn build(
         code: 0,
         message: e.to_string(),
     })
+}
+
+/// The collection path of any namespaced kind: from the table, else from API discovery.
+pub async fn collection_path(
+    client: &Client,
+    api_version: &str,
+    kind: &str,
+    namespace: &str,
+) -> Result<String, ApiError> {
+    if let Some(k) = Kind::known(api_version, kind) {
+        return Ok(k.path(namespace));
+    }
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    let gvk = kube::api::GroupVersionKind::gvk(group, version, kind);
+    let (ar, _) = kube::discovery::pinned_kind(client, &gvk).await?;
+    let root = if group.is_empty() {
+        format!("/api/{version}")
+    } else {
+        format!("/apis/{group}/{version}")
+    };
+    Ok(format!("{root}/namespaces/{namespace}/{}", ar.plural))
+}
+
+/// GET one object by its collection path; Ok(None) on 404.
+pub async fn get_at(
+    client: &Client,
+    collection: &str,
+    name: &str,
+) -> Result<Option<Value>, ApiError> {
+    let req = build("GET", &format!("{collection}/{name}"), None, Vec::new())?;
+    match client.request::<Value>(req).await {
+        Ok(v) => Ok(Some(v)),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// DELETE one object; a 404 is success.
+pub async fn delete(
+    client: &Client,
+    kind: Kind,
+    namespace: &str,
+    name: &str,
+) -> Result<(), ApiError> {
+    let req = build(
+        "DELETE",
+        &format!("{}/{name}", kind.path(namespace)),
+        None,
+        Vec::new(),
+    )?;
+    match client.request::<Value>(req).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// GET one object; Ok(None) on 404.

@@ -7,6 +7,7 @@ pub mod api;
 pub mod context;
 pub mod observe;
 pub mod reconcile;
+pub mod releases;
 pub mod run;
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! `rollpin controller`'s main loop: a kube client from the kubeconfig or the in-cluster
 //! service account, leader election on a Lease (kube-lease-manager) so that only one of
-//! several replicas acts, a liveness/readiness endpoint, and kube-runtime's Controller
-//! over every RollbackRequest.
+//! several replicas acts, a liveness/readiness endpoint, and two kube-runtime Controllers:
+//! one over every RollbackRequest, one over Argo CD's Applications (verifying each synced
+//! release).
 
 use std::io::{Read, Write as _};
 use std::net::TcpListener;
@@ -15,6 +16,7 @@ use serde_json::json;
 
 use super::context::{Context, LogFormat};
 use super::reconcile::{error_policy, reconcile};
+use super::releases;
 use crate::controller::Config;
 use crate::release::RollbackRequest;
 
@@ -130,10 +132,20 @@ pub async fn run(rc: RunConfig) -> Result<(), RunError> {
     }
     ready.store(true, Ordering::Relaxed);
     let requests: Api<RollbackRequest> = Api::all(client.clone());
-    let controller = Controller::new(requests, watcher::Config::default())
+    let rollbacks = Controller::new(requests, watcher::Config::default())
         .shutdown_on_signal()
         .run(reconcile, error_policy, ctx.clone())
         .for_each(|_| async {});
+    // Every release Argo CD syncs: the Applications in Argo CD's namespace.
+    let gvk = kube::api::GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Application");
+    let app_resource = kube::api::ApiResource::from_gvk_with_plural(&gvk, "applications");
+    let apps: Api<kube::api::DynamicObject> =
+        Api::namespaced_with(client.clone(), &rc.cfg.argocd_namespace, &app_resource);
+    let verifier = Controller::new_with(apps, watcher::Config::default(), app_resource)
+        .shutdown_on_signal()
+        .run(releases::reconcile_app, releases::error_policy, ctx.clone())
+        .for_each(|_| async {});
+    let controller = futures::future::join(rollbacks, verifier);
     match leadership {
         None => {
             controller.await;

@@ -196,6 +196,36 @@ pub async fn run(
     (result, calls, lines)
 }
 
+/// Runs one release-verification reconcile of `app` at `now` against `script`.
+pub async fn run_app(
+    app: &Value,
+    now: Timestamp,
+    keep: usize,
+    script: Vec<Expect>,
+) -> (Result<Action, String>, Vec<Call>, Vec<Value>) {
+    let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+    let client = Client::new(service, "default");
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let cfg = Config {
+        keep_records: keep,
+        ..Config::default()
+    };
+    let mut ctx = Context::new(client, cfg, LogFormat::Json, "test".into());
+    ctx.clock = Box::new(move || now);
+    ctx.captured = Some(logs.clone());
+    let server = tokio::spawn(serve(handle, script));
+    let obj: kube::api::DynamicObject = serde_json::from_value(app.clone()).unwrap();
+    let result = crate::controller::shell::releases::reconcile_app(Arc::new(obj), Arc::new(ctx))
+        .await
+        .map_err(|e| e.to_string());
+    let calls = tokio::time::timeout(Duration::from_secs(2), server)
+        .await
+        .expect("the script was not used up: the controller made fewer requests than expected")
+        .expect("server task");
+    let lines = logs.lock().unwrap().clone();
+    (result, calls, lines)
+}
+
 async fn serve(mut handle: Handle, script: Vec<Expect>) -> Vec<Call> {
     let mut calls = Vec::new();
     for (i, e) in script.into_iter().enumerate() {

@@ -3,4 +3,5 @@
 //! asserted — and its answers, then runs one reconcile against it.
 
 mod harness;
+mod releases;
 mod scenarios;
