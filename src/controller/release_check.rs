@@ -240,7 +240,7 @@ pub fn verify(
 
 fn humantime(d: Duration) -> String {
     let s = d.as_secs();
-    if s % 60 == 0 {
+    if s.is_multiple_of(60) {
         format!("{}m", s / 60)
     } else {
         format!("{s}s")
