@@ -3,5 +3,6 @@
 //! asserted — and its answers, then runs one reconcile against it.
 
 mod harness;
+mod rbac;
 mod releases;
 mod scenarios;

@@ -57,6 +57,11 @@ fn reads(records: &[RollbackManifest], deploy: Value, pods: Vec<Value>) -> Vec<E
 
 #[tokio::test]
 async fn a_synced_release_gets_verified_true() {
+    verified_and_collected().await;
+}
+
+/// A release verified and old records collected; returns every call the server saw.
+pub(super) async fn verified_and_collected() -> Vec<Call> {
     let b = objects('b');
     let records = vec![record_a(), record("shop-bbbbbbb", REV_B, &b, 100, None)];
     let mut s = reads(
@@ -89,6 +94,7 @@ async fn a_synced_release_gets_verified_true() {
     );
     assert_eq!(calls.iter().filter(|c| c.is_write()).count(), 1);
     assert_eq!(logs.last().unwrap()["msg"], "release verified");
+    calls.into_iter().chain(collected().await).collect()
 }
 
 #[tokio::test]
@@ -145,6 +151,10 @@ async fn drift_past_the_timeout_is_verified_false() {
 
 #[tokio::test]
 async fn an_already_verified_sync_is_not_read_again_and_old_records_are_deleted() {
+    collected().await;
+}
+
+async fn collected() -> Vec<Call> {
     let b = objects('b');
     let mut records: Vec<RollbackManifest> = (0..4)
         .map(|i| {
@@ -177,7 +187,7 @@ async fn an_already_verified_sync_is_not_read_again_and_old_records_are_deleted(
             status(404, "NotFound"),
         ),
     ];
-    let (result, _, logs) = run_app(&synced_app(), now(30), 3, s).await;
+    let (result, calls, logs) = run_app(&synced_app(), now(30), 3, s).await;
     result.unwrap();
     assert_eq!(
         logs.iter()
@@ -185,6 +195,7 @@ async fn an_already_verified_sync_is_not_read_again_and_old_records_are_deleted(
             .count(),
         2
     );
+    calls
 }
 
 #[tokio::test]

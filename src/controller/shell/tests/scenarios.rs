@@ -81,11 +81,12 @@ fn switched(mut snap: Snapshot) -> Snapshot {
     snap
 }
 
-async fn happy_path(kind: &str) {
+/// Both reconciles of a rollback of `kind`; returns every call the server saw.
+pub(super) async fn happy_path(kind: &str) -> Vec<Call> {
     let snap = world_of(kind);
-    let (result, calls, logs) = run(&snap, ts(210), switch_script(&snap, kind)).await;
+    let (result, first, logs) = run(&snap, ts(210), switch_script(&snap, kind)).await;
     result.expect("reconcile");
-    let patch = calls
+    let patch = first
         .iter()
         .find(|c| c.uri.contains("/web") && c.method == "PATCH")
         .unwrap();
@@ -125,6 +126,7 @@ async fn happy_path(kind: &str) {
     assert_eq!(line["toRevision"], REV_A);
     assert_eq!(line["fromRevision"], REV_B);
     assert_eq!(line["rollback"], "uid-back");
+    first.into_iter().chain(calls).collect()
 }
 
 #[tokio::test]
