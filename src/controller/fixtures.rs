@@ -303,3 +303,72 @@ pub fn world() -> Snapshot {
         configs: vec![a[0].clone(), b[0].clone()],
     }
 }
+
+/// A cluster running release B of an app with `n` Deployments (`web0`…), each with its
+/// generated ConfigMap, and a request to roll all of them back to A.
+pub fn world_n(n: usize) -> Snapshot {
+    let release = |c: char| -> Vec<Value> {
+        let mut out = vec![service()];
+        for i in 0..n {
+            let image = if c == 'a' { image_a() } else { image_b() };
+            let cfg = format!("web{i}-config-{c}");
+            let mut w = web(&image, &cfg);
+            w["metadata"]["name"] = json!(format!("web{i}"));
+            w["spec"]["selector"]["matchLabels"]["app"] = json!(format!("web{i}"));
+            w["spec"]["template"]["metadata"]["labels"]["app"] = json!(format!("web{i}"));
+            out.push(config(&cfg, if c == 'a' { "old" } else { "new" }));
+            out.push(w);
+        }
+        out
+    };
+    let (a, b) = (release('a'), release('b'));
+    let mut snap = world();
+    snap.records = vec![
+        record("shop-aaaaaaa", REV_A, &a, 0, Some(true)),
+        record("shop-bbbbbbb", REV_B, &b, 100, Some(true)),
+    ];
+    let mut resources = vec![];
+    for o in b
+        .iter()
+        .chain(a.iter().filter(|o| o["kind"] == "ConfigMap"))
+    {
+        let api = o["apiVersion"].as_str().unwrap();
+        let group = api.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+        resources.push(json!({"group": group, "kind": o["kind"], "namespace": NS, "name": o["metadata"]["name"]}));
+    }
+    for r in ["shop-aaaaaaa", "shop-bbbbbbb"] {
+        resources.push(
+            json!({"group": "rollpin.dev", "kind": "RollbackManifest", "namespace": NS, "name": r}),
+        );
+    }
+    snap.app.as_mut().unwrap()["status"]["resources"] = json!(resources);
+    snap.workloads.clear();
+    snap.history.clear();
+    snap.configs.clear();
+    snap.pods.clear();
+    for (wa, wb) in a
+        .iter()
+        .zip(b.iter())
+        .filter(|(o, _)| o["kind"] == "Deployment")
+    {
+        let name = wb["metadata"]["name"].as_str().unwrap();
+        let mut live = live_web(wb, "300", 2);
+        live["metadata"]["uid"] = json!(format!("uid-{name}"));
+        snap.workloads.push(live);
+        for (src, rs, rev) in [
+            (wa, format!("{name}-aaa"), 1),
+            (wb, format!("{name}-bbb"), 2),
+        ] {
+            let mut h = replica_set(src, &rs, rev);
+            h["metadata"]["ownerReferences"][0]["uid"] = json!(format!("uid-{name}"));
+            h["metadata"]["ownerReferences"][0]["name"] = json!(name);
+            snap.history.push(h);
+        }
+    }
+    snap.configs = a
+        .iter()
+        .filter(|o| o["kind"] == "ConfigMap")
+        .cloned()
+        .collect();
+    snap
+}

@@ -2,6 +2,7 @@
 //! server's side — the requests it must receive, in order, with method, path and body
 //! asserted — and its answers, then runs one reconcile against it.
 
+mod cost;
 mod harness;
 mod rbac;
 mod releases;
