@@ -222,6 +222,8 @@ pub fn application(revision: &str) -> Value {
             "source": {"repoURL": "https://git.example.com/shop.git", "path": "overlays/prod", "targetRevision": "main"},
             "syncPolicy": {"automated": {"prune": true, "selfHeal": true}, "syncOptions": ["CreateNamespace=true"]}},
         "status": {"sync": {"status": "Synced", "revision": revision},
+            "history": [{"id": 0, "revision": REV_A, "deployedAt": "2027-01-14T08:00:00Z"},
+                {"id": 1, "revision": REV_B, "deployedAt": "2027-01-15T08:00:00Z"}],
             "resources": [res("", "ConfigMap", "web-config-b"), res("", "Service", "web"),
                 res("apps", "Deployment", "web"),
                 res("rollpin.dev", "RollbackManifest", "shop-aaaaaaa"),

@@ -3,10 +3,12 @@
 //! and the switch re-runs it before every write (a restart never re-applies blindly).
 //!
 //! Rules (each refusal names the object): the Application exists and synced the target
-//! record (its `status.resources` lists it); the request sits in the Application's
+//! record (its `status.resources` lists it, and its `status.history` lists the record's
+//! revision); the request sits in the Application's
 //! destination namespace or one the configuration allows; every image of the target is
 //! pinned by digest, or by the digest its Pods were observed running; every recorded
-//! Deployment, StatefulSet and DaemonSet is one of the Application's resources, exists,
+//! Deployment, StatefulSet and DaemonSet is one of the Application's resources in the
+//! request's namespace, exists,
 //! is not paused, and its own revision history holds a template with the record's images
 //! and config references; every pinned ConfigMap and Secret is live with the recorded
 //! content; and no object outside the pod templates differs between the current release's
@@ -136,6 +138,20 @@ pub fn check(snap: &Snapshot, cfg: &Config) -> Result<Prepared, Vec<String>> {
     ) {
         refusals.push(format!(
             "RollbackManifest {} is not one of Application {app_name}'s resources (status.resources): only a record Argo CD synced for this app is trusted",
+            record_name(target)
+        ));
+    }
+    let synced: Vec<&str> = app
+        .pointer("/status/history")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|h| str_at(h, "/revision"))
+        .collect();
+    if !synced.contains(&target.spec.source.revision.as_str()) {
+        refusals.push(format!(
+            "revision {} of {} is not in Application {app_name}'s sync history (status.history): Argo CD never synced it for this app, or it is older than the app's revisionHistoryLimit",
+            target.spec.source.revision,
             record_name(target)
         ));
     }
@@ -319,6 +335,13 @@ fn plan_workload(
     refusals: &mut Vec<String>,
 ) -> Option<PlannedWorkload> {
     let what = format!("{} {ns}/{}", w.kind, w.name);
+    let req_ns = snap.request.metadata.namespace.as_deref().unwrap_or("");
+    if ns != req_ns {
+        refusals.push(format!(
+            "{what} is outside the request's namespace {req_ns}: a request only switches workloads in its own namespace"
+        ));
+        return None;
+    }
     if !app_lists(app, group_of(&w.api_version), &w.kind, ns, &w.name) {
         refusals.push(format!(
             "{what} is not one of Application {}'s resources (status.resources): the controller only touches what the app deploys",

@@ -274,3 +274,58 @@ fn every_refusal_is_listed_not_just_the_first() {
     let r = check(&snap, &Config::default()).unwrap_err();
     assert!(r.len() >= 2, "{r:?}");
 }
+
+#[test]
+fn a_revision_argo_cd_never_synced_for_the_app_is_refused() {
+    let mut snap = world();
+    snap.app.as_mut().unwrap()["status"]["history"] = json!([{"id": 1, "revision": REV_B}]);
+    let r = refusals(&snap);
+    assert!(
+        r.contains(&format!(
+            "revision {REV_A} of shop-aaaaaaa is not in Application shop's sync history"
+        )),
+        "{r}"
+    );
+}
+
+#[test]
+fn a_workload_the_application_does_not_deploy_is_refused() {
+    let mut snap = world();
+    snap.app.as_mut().unwrap()["status"]["resources"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| r["kind"] != "Deployment");
+    assert!(
+        refusals(&snap).contains("Deployment shop/web is not one of Application shop's resources")
+    );
+}
+
+#[test]
+fn a_workload_in_another_namespace_is_refused() {
+    let mut snap = world();
+    for r in &mut snap.records {
+        for w in &mut r.spec.workloads {
+            w.namespace = "kube-system".into();
+        }
+    }
+    let r = refusals(&snap);
+    assert!(
+        r.contains("Deployment kube-system/web is outside the request's namespace shop"),
+        "{r}"
+    );
+}
+
+#[test]
+fn a_forged_record_cannot_introduce_an_image_the_workload_never_ran() {
+    // A record claiming release A with an image no ReplicaSet of the Deployment holds:
+    // the switch only restores templates from the workload's own history.
+    let mut snap = world();
+    let mut a = objects('a');
+    a[2] = web(
+        &format!("evil.example/miner:1@{}", digest('e')),
+        "web-config-a",
+    );
+    snap.records[0] = record("shop-aaaaaaa", REV_A, &a, 0, Some(true));
+    let r = refusals(&snap);
+    assert!(r.contains("no revision in its history"), "{r}");
+}
