@@ -74,6 +74,8 @@ local function rollback_request(obj)
     target = "release " .. t.manifest
   elseif type(t.revision) == "string" and t.revision ~= "" then
     target = "revision " .. t.revision
+  elseif t.previous == true then
+    target = "the previous verified release"
   end
   local function with_detail(m)
     if type(status.message) == "string" and status.message ~= "" then
@@ -83,13 +85,18 @@ local function rollback_request(obj)
   end
   local shown = phase or "Pending"
   local finished = phase == "Succeeded" or phase == "Failed"
-  if spec.deadline ~= nil and not finished then
+  -- The spec's deadline, else the one the controller set (its default).
+  local deadline, field = spec.deadline, "spec.deadline"
+  if deadline == nil then
+    deadline, field = status.deadline, "status.deadline"
+  end
+  if deadline ~= nil and not finished then
     local secs, frac = nil, nil
-    if type(spec.deadline) == "string" then
-      secs, frac = parse_time(spec.deadline)
+    if type(deadline) == "string" then
+      secs, frac = parse_time(deadline)
     end
     if secs == nil then
-      return rr_unknown("spec.deadline: invalid timestamp " .. text(spec.deadline))
+      return rr_unknown(field .. ": invalid timestamp " .. text(deadline))
     end
     if os.time() > secs then
       return {status = "Degraded", message = with_detail("Rollback of " .. app .. " to " .. target ..

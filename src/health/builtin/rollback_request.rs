@@ -3,7 +3,8 @@
 //! - `Pending` (or no phase yet), `PreChecking`, `Switching`, `Verifying` → Progressing;
 //! - `Succeeded` → Healthy;
 //! - `Failed` → Degraded;
-//! - an unfinished rollback past `spec.deadline` → Degraded, whatever its phase.
+//! - an unfinished rollback past `spec.deadline` (else `status.deadline`, the controller's
+//!   default) → Degraded, whatever its phase.
 //!
 //! Each phase has its own message naming the app and the target release; the status'
 //! `message`, when set, follows after ": ". The deadline is compared with the caller's
@@ -56,9 +57,11 @@ fn health(
         _ => m,
     };
     let finished = matches!(phase, RollbackPhase::Succeeded | RollbackPhase::Failed);
+    // The spec's deadline, else the one the controller set (its default).
     if let Some(deadline) = spec
         .deadline
         .as_ref()
+        .or(status.deadline.as_ref())
         .filter(|d| !finished && ctx.now > d.0)
     {
         return HealthStatus::degraded(with_detail(format!(
