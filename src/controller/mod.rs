@@ -9,6 +9,7 @@
 //! fails, and requeues. Nothing here does I/O except `shell/` (behind the `controller`
 //! feature), so every decision is tested with plain fixtures.
 
+pub mod argocd_sync;
 pub mod audit;
 pub mod config;
 pub mod history;

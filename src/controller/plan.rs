@@ -17,6 +17,7 @@ use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
 use super::Config;
+use super::argocd_sync::{self, OperationProgress};
 use super::audit::{actor, set_condition, transition};
 use super::history;
 use super::precheck::{self, Prepared};
@@ -203,15 +204,6 @@ fn start(cx: &mut Ctx<'_>, cfg: &Config, due: Timestamp) {
         cx.step.requeue = Some(WAIT_REQUEUE);
         return;
     }
-    if cx.req.spec.strategy == Some(RollbackStrategy::ArgoCd) {
-        cx.go(RollbackPhase::PreChecking, "");
-        return fail(
-            cx,
-            "StrategyNotSupported",
-            "strategy ArgoCD is not implemented by this controller version; use strategy Workloads"
-                .into(),
-        );
-    }
     cx.go(
         RollbackPhase::PreChecking,
         &format!("pre-checking {}", cx.req.spec.target.describe()),
@@ -252,20 +244,43 @@ fn start(cx: &mut Ctx<'_>, cfg: &Config, due: Timestamp) {
             if let Some(app) = &cx.snap.app {
                 cx.status.saved_sync_policy = Some(sync_policy::save(app));
             }
-            cx.status.workloads = prep
+            let argocd = cx.req.spec.strategy == Some(RollbackStrategy::ArgoCd);
+            let destination = cx.snap.destination_namespace().to_string();
+            let restorable = prep
+                .target
+                .spec
                 .workloads
                 .iter()
+                .filter(|w| history::RESTORABLE.contains(&w.kind.as_str()))
                 .map(|w| WorkloadProgress {
                     api_version: w.api_version.clone(),
                     kind: w.kind.clone(),
-                    namespace: w.namespace.clone(),
+                    namespace: if w.namespace.is_empty() {
+                        destination.clone()
+                    } else {
+                        w.namespace.clone()
+                    },
                     name: w.name.clone(),
-                    from: w.from.clone(),
-                    to: Some(w.to.clone()),
-                    state: if w.unchanged { "Unchanged" } else { "Pending" }.into(),
+                    state: "Pending".into(),
                     ..Default::default()
-                })
-                .collect();
+                });
+            cx.status.workloads = if argocd {
+                restorable.collect()
+            } else {
+                prep.workloads
+                    .iter()
+                    .map(|w| WorkloadProgress {
+                        api_version: w.api_version.clone(),
+                        kind: w.kind.clone(),
+                        namespace: w.namespace.clone(),
+                        name: w.name.clone(),
+                        from: w.from.clone(),
+                        to: Some(w.to.clone()),
+                        state: if w.unchanged { "Unchanged" } else { "Pending" }.into(),
+                        ..Default::default()
+                    })
+                    .collect()
+            };
             let note = format!("{msg}; pausing automated sync");
             cx.go(RollbackPhase::Switching, &note);
             cx.write_status();
@@ -276,7 +291,11 @@ fn start(cx: &mut Ctx<'_>, cfg: &Config, due: Timestamp) {
                 format!("Rolling {} back to {}: {msg}", cx.app(), name(&prep.target)),
                 true,
             );
-            do_switch(cx, &prep);
+            if argocd {
+                argocd_switch(cx);
+            } else {
+                do_switch(cx, &prep);
+            }
         }
     }
 }
@@ -285,8 +304,8 @@ fn name(r: &crate::release::RollbackManifest) -> String {
     r.metadata.name.clone().unwrap_or_default()
 }
 
-/// The pause and the workload patches, then Verifying.
-fn do_switch(cx: &mut Ctx<'_>, prep: &Prepared) {
+/// Pauses the Application's automated sync when it is on.
+fn pause(cx: &mut Ctx<'_>) {
     if let Some(app) = cx
         .snap
         .app
@@ -313,6 +332,11 @@ fn do_switch(cx: &mut Ctx<'_>, prep: &Prepared) {
         );
         cx.event(false, "SyncPaused", "Switch", msg, true);
     }
+}
+
+/// The pause and the workload patches, then Verifying.
+fn do_switch(cx: &mut Ctx<'_>, prep: &Prepared) {
+    pause(cx);
     for w in &prep.workloads {
         if let Some(p) = cx
             .status
@@ -363,6 +387,9 @@ fn switch(cx: &mut Ctx<'_>, cfg: &Config, due: Timestamp) {
     if cx.now > due {
         return deadline_failure(cx, due, "the switch did not finish".into());
     }
+    if cx.req.spec.strategy == Some(RollbackStrategy::ArgoCd) {
+        return argocd_switch(cx);
+    }
     match precheck::check(cx.snap, cfg) {
         Ok(prep) => {
             cx.step.logs.push(json!({"time": cx.now.to_string(), "level": "info", "msg": "resuming an unfinished switch", "app": cx.app()}));
@@ -373,6 +400,92 @@ fn switch(cx: &mut Ctx<'_>, cfg: &Config, due: Timestamp) {
             "SwitchRefused",
             format!("the switch cannot go on: {}", refusals.join("; ")),
         ),
+    }
+}
+
+/// Strategy ArgoCD: pause, write the sync operation once nothing else runs, follow it to
+/// a terminal phase; Succeeded → Verifying (Argo CD's Succeeded does not mean the rollout
+/// finished), Failed or Error → the request fails with Argo CD's message.
+fn argocd_switch(cx: &mut Ctx<'_>) {
+    let Some(app) = cx.snap.app.clone() else {
+        return fail(cx, "AppGone", format!("Application {} is gone", cx.app()));
+    };
+    let Some(target) = cx
+        .status
+        .target_record
+        .clone()
+        .and_then(|t| cx.snap.record(&t).cloned())
+    else {
+        return fail(
+            cx,
+            "RecordGone",
+            format!(
+                "the target record {} is gone",
+                cx.status.target_record.clone().unwrap_or_default()
+            ),
+        );
+    };
+    pause(cx);
+    let uid = cx.req.metadata.uid.clone().unwrap_or_default();
+    let revision = target.spec.source.revision.clone();
+    let set_message = |cx: &mut Ctx<'_>, m: String| {
+        if cx.status.message.as_deref() != Some(m.as_str())
+            || cx.status.phase != cx.req.status.as_ref().and_then(|s| s.phase)
+        {
+            cx.status.message = Some(m);
+            cx.write_status();
+        }
+    };
+    match argocd_sync::progress(&app, &uid) {
+        OperationProgress::Busy(m) => {
+            set_message(cx, format!("waiting: {m}"));
+            cx.step.requeue = Some(WAIT_REQUEUE);
+        }
+        OperationProgress::NotStarted => {
+            let pinned = cx.status.pinned_at_rollback.clone();
+            let op = argocd_sync::operation(&app, &target, &pinned, &uid);
+            cx.step.writes.push(Write::SyncOperation {
+                app: cx.req.spec.app.clone(),
+                patch: argocd_sync::operation_patch(&app, &op),
+            });
+            let m = format!(
+                "Argo CD is syncing revision {revision} ({}); the render must match the record's digest {}",
+                name(&target),
+                target.spec.render_digest
+            );
+            cx.status.message = Some(m.clone());
+            cx.write_status();
+            cx.event(
+                false,
+                "SyncStarted",
+                "Switch",
+                format!("{}: {m}", cx.app()),
+                true,
+            );
+            cx.step.requeue = Some(VERIFY_REQUEUE);
+        }
+        OperationProgress::Running(m) => {
+            set_message(cx, format!("Argo CD is syncing revision {revision}: {m}"));
+            cx.step.requeue = Some(VERIFY_REQUEUE);
+        }
+        OperationProgress::Failed(m) => failure_after_switch(cx, "SyncFailed", m),
+        OperationProgress::Succeeded(_) => {
+            let msg = format!(
+                "Argo CD synced revision {revision} ({}); waiting for the rollouts",
+                name(&target)
+            );
+            set_condition(
+                &mut cx.status.conditions,
+                "Switched",
+                true,
+                "Synced",
+                &msg,
+                cx.now,
+            );
+            cx.go(RollbackPhase::Verifying, &msg);
+            cx.write_status();
+            cx.step.requeue = Some(VERIFY_REQUEUE);
+        }
     }
 }
 
@@ -539,6 +652,9 @@ fn failure_after_switch(cx: &mut Ctx<'_>, reason: &str, message: String) {
     if cx.req.spec.on_failure.unwrap_or_default() != OnFailure::Revert {
         return fail(cx, reason, message);
     }
+    if cx.req.spec.strategy == Some(RollbackStrategy::ArgoCd) {
+        return argocd_revert(cx, reason, message);
+    }
     let mut reverted = Vec::new();
     let mut missing = Vec::new();
     let mut workloads = cx.status.workloads.clone();
@@ -585,6 +701,76 @@ fn failure_after_switch(cx: &mut Ctx<'_>, reason: &str, message: String) {
         "Reverted",
         missing.is_empty(),
         if missing.is_empty() {
+            "Reverted"
+        } else {
+            "RevertIncomplete"
+        },
+        &detail,
+        cx.now,
+    );
+    cx.event(
+        true,
+        "Reverted",
+        "Revert",
+        format!("{}: {detail}", cx.app()),
+        true,
+    );
+    fail(cx, reason, format!("{message}; {detail}"))
+}
+
+/// Strategy ArgoCD's revert: a sync of the shadow revision, guarded by its record's digest
+/// (not awaited); refused while another operation runs.
+fn argocd_revert(cx: &mut Ctx<'_>, reason: &str, message: String) {
+    let shadow = cx
+        .status
+        .shadow_record
+        .clone()
+        .and_then(|n| cx.snap.record(&n).cloned());
+    let detail = match (cx.snap.app.clone(), shadow) {
+        (Some(app), Some(shadow)) => {
+            let uid = cx.req.metadata.uid.clone().unwrap_or_default();
+            match argocd_sync::progress(&app, &uid) {
+                OperationProgress::Busy(m) | OperationProgress::Running(m) => {
+                    format!("revert not started: {m}")
+                }
+                _ => {
+                    let observed = shadow
+                        .status
+                        .as_ref()
+                        .map(|s| s.observed_images.clone())
+                        .unwrap_or_default();
+                    let tag_only: Vec<crate::release::ObservedImage> = observed
+                        .into_iter()
+                        .filter(|o| {
+                            shadow.spec.workloads.iter().any(|w| {
+                                w.containers
+                                    .iter()
+                                    .chain(&w.init_containers)
+                                    .any(|c| c.digest.is_none() && c.image == o.image)
+                            })
+                        })
+                        .collect();
+                    let op = argocd_sync::operation(&app, &shadow, &tag_only, &uid);
+                    cx.step.writes.push(Write::SyncOperation {
+                        app: cx.req.spec.app.clone(),
+                        patch: argocd_sync::operation_patch(&app, &op),
+                    });
+                    format!(
+                        "re-syncing the shadow revision {} ({}) (not awaited)",
+                        shadow.spec.source.revision,
+                        name(&shadow)
+                    )
+                }
+            }
+        }
+        _ => "revert not started: the Application or the shadow record is gone".to_string(),
+    };
+    let started = detail.starts_with("re-syncing");
+    set_condition(
+        &mut cx.status.conditions,
+        "Reverted",
+        started,
+        if started {
             "Reverted"
         } else {
             "RevertIncomplete"

@@ -13,6 +13,10 @@
 //! and config references; every pinned ConfigMap and Secret is live with the recorded
 //! content; and no object outside the pod templates differs between the current release's
 //! record and the target's — only an Argo CD re-render can restore those.
+//!
+//! Strategy `ArgoCD` (Argo CD re-renders the recorded revision, guarded by its digest)
+//! needs the rules up to the image pins, and an Application that renders with the rollpin
+//! plugin from a single source.
 
 use std::collections::BTreeMap;
 
@@ -23,7 +27,8 @@ use super::snapshot::Snapshot;
 use super::{Config, str_at, target};
 use crate::release::digest::content_sha256;
 use crate::release::{
-    ObservedImage, OnFailure, ResourcePin, RollbackManifest, RollbackManifestSpec, WorkloadPin,
+    ObservedImage, OnFailure, ResourcePin, RollbackManifest, RollbackManifestSpec,
+    RollbackStrategy, WorkloadPin,
 };
 
 /// What a switch does, per workload.
@@ -163,8 +168,23 @@ pub fn check(snap: &Snapshot, cfg: &Config) -> Result<Prepared, Vec<String>> {
         ));
     }
     let pinned = pins(target, &mut refusals);
-    compare_records(&current.spec, &target.spec, destination, &mut refusals);
     let mut workloads = Vec::new();
+    if req.spec.strategy == Some(RollbackStrategy::ArgoCd) {
+        // Argo CD re-renders and applies everything; the render guard makes it exact.
+        refusals.extend(super::argocd_sync::unsupported(app));
+        refusals.dedup();
+        return if refusals.is_empty() {
+            Ok(Prepared {
+                target: target.clone(),
+                shadow: current.clone(),
+                workloads,
+                pinned,
+            })
+        } else {
+            Err(refusals)
+        };
+    }
+    compare_records(&current.spec, &target.spec, destination, &mut refusals);
     for w in target
         .spec
         .workloads

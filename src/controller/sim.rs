@@ -64,7 +64,17 @@ impl Cluster {
     /// Plans one step at `now` and applies its writes.
     pub fn step(&mut self, snap: &mut Snapshot, now: i64) -> Step {
         let step = plan(snap, &Config::default(), super::fixtures::ts(now));
+        let mut paused = false;
         for w in &step.writes {
+            let mut w = w.clone();
+            // As the shell does: an operation written after this batch's own pause uses
+            // the resourceVersion the pause returned.
+            if let (Write::SyncOperation { patch, .. }, true) = (&mut w, paused) {
+                patch[0]["value"] =
+                    snap.app.as_ref().unwrap()["metadata"]["resourceVersion"].clone();
+            }
+            paused |= matches!(w, Write::PauseAutoSync { .. });
+            let w = &w;
             apply(snap, w).unwrap_or_else(|e| panic!("{}: {e}", w.target()));
             if let Write::Event(e) = w {
                 self.events.push(e.clone());
@@ -92,7 +102,9 @@ pub fn apply(snap: &mut Snapshot, w: &Write) -> Result<(), String> {
                 r.status = Some((**s).clone());
             }
         }
-        Write::PauseAutoSync { patch, .. } | Write::RestoreAutoSync { patch, .. } => {
+        Write::PauseAutoSync { patch, .. }
+        | Write::RestoreAutoSync { patch, .. }
+        | Write::SyncOperation { patch, .. } => {
             let app = snap.app.as_mut().ok_or("no app")?;
             let before = str_at(app, "/metadata/resourceVersion").to_string();
             json_patch(app, patch)?;

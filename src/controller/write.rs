@@ -28,6 +28,14 @@ pub enum Write {
         /// JSON patch.
         patch: Value,
     },
+    /// Write the Application's `operation` (JSON patch guarded by resourceVersion; when
+    /// the same batch paused automated sync first, the version that patch returned).
+    SyncOperation {
+        /// The Application's name.
+        app: String,
+        /// JSON patch.
+        patch: Value,
+    },
     /// Patch a workload's pod template.
     Workload {
         /// apiVersion.
@@ -77,9 +85,9 @@ impl Write {
     pub fn target(&self) -> String {
         match self {
             Write::RequestStatus(_) => "RollbackRequest status".into(),
-            Write::PauseAutoSync { app, .. } | Write::RestoreAutoSync { app, .. } => {
-                format!("Application {app}")
-            }
+            Write::PauseAutoSync { app, .. }
+            | Write::RestoreAutoSync { app, .. }
+            | Write::SyncOperation { app, .. } => format!("Application {app}"),
             Write::Workload {
                 kind,
                 namespace,

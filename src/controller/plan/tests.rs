@@ -371,3 +371,161 @@ fn an_app_without_automated_sync_is_not_paused() {
     let step = cluster.step(&mut snap, 210);
     assert!(!kinds(&step.writes).contains(&"Application shop".to_string()));
 }
+
+fn argocd_world() -> Snapshot {
+    let mut snap = world();
+    snap.app.as_mut().unwrap()["spec"]["source"]["plugin"] =
+        json!({"name": "rollpin", "parameters": [{"name": "release-record", "string": "true"}]});
+    snap.request.spec.strategy = Some(RollbackStrategy::ArgoCd);
+    snap
+}
+
+/// Argo CD finishes the operation written on the app with `phase`.
+fn argo_cd_runs(snap: &mut Snapshot, phase: &str, message: &str) {
+    let app = snap.app.as_mut().unwrap();
+    let op = app["operation"].take();
+    assert!(!op.is_null(), "no operation was written");
+    let revision = op["sync"]["revision"].clone();
+    app["status"]["operationState"] = json!({"operation": op, "phase": phase, "message": message,
+        "syncResult": {"revision": revision}});
+}
+
+#[test]
+fn argocd_strategy_writes_the_operation_follows_it_and_verifies() {
+    let mut snap = argocd_world();
+    let mut cluster = Cluster::default();
+    let step = cluster.step(&mut snap, 210);
+    assert_eq!(
+        kinds(&step.writes),
+        [
+            "status:Switching",
+            "event:Switching",
+            "Application shop",
+            "event:SyncPaused",
+            "Application shop",
+            "status:Switching",
+            "event:SyncStarted"
+        ]
+    );
+    assert!(!kinds(&step.writes).contains(&"Deployment shop/web".to_string()));
+    let op = &snap.app.as_ref().unwrap()["operation"];
+    assert_eq!(op["sync"]["revision"], REV_A);
+    assert_eq!(
+        op["sync"]["source"]["plugin"]["parameters"][1],
+        json!({"name": "expect-render-digest", "string": digest('f')})
+    );
+    // Argo CD is syncing: no write.
+    let app = snap.app.as_mut().unwrap();
+    let op = app["operation"].clone();
+    app["status"]["operationState"] =
+        json!({"operation": op, "phase": "Running", "message": "one or more tasks are running"});
+    let step = cluster.step(&mut snap, 212);
+    assert!(
+        step.writes
+            .iter()
+            .all(|w| matches!(w, Write::RequestStatus(_))),
+        "{:?}",
+        kinds(&step.writes)
+    );
+    argo_cd_runs(
+        &mut snap,
+        "Succeeded",
+        "successfully synced (all tasks run)",
+    );
+    // What Argo CD applied: A's template.
+    snap.workloads[0]["spec"]["template"] = objects('a')[2]["spec"]["template"].clone();
+    snap.workloads[0]["metadata"]["generation"] = json!(3);
+    cluster.step(&mut snap, 214);
+    assert_eq!(phase(&snap), RollbackPhase::Verifying);
+    finish_rollouts(&mut snap, pinned_digest);
+    cluster.step(&mut snap, 220);
+    assert_eq!(phase(&snap), RollbackPhase::Succeeded);
+    let history: Vec<String> = snap
+        .request
+        .status
+        .clone()
+        .unwrap()
+        .history
+        .iter()
+        .map(|h| h.phase.clone())
+        .collect();
+    assert_eq!(
+        history,
+        ["PreChecking", "Switching", "Verifying", "Succeeded"]
+    );
+}
+
+#[test]
+fn argocd_strategy_waits_for_a_running_operation_without_writing_one() {
+    let mut snap = argocd_world();
+    snap.app.as_mut().unwrap()["operation"] =
+        json!({"initiatedBy": {"username": "alice"}, "sync": {"revision": "x"}});
+    let mut cluster = Cluster::default();
+    let step = cluster.step(&mut snap, 210);
+    assert!(
+        !step
+            .writes
+            .iter()
+            .any(|w| matches!(w, Write::SyncOperation { .. }))
+    );
+    assert_eq!(step.requeue, Some(WAIT_REQUEUE));
+    assert!(
+        snap.request
+            .status
+            .as_ref()
+            .unwrap()
+            .message
+            .clone()
+            .unwrap()
+            .contains("another operation is in progress on the Application (initiated by alice)")
+    );
+}
+
+#[test]
+fn argocd_strategy_fails_with_argo_cds_message() {
+    let mut snap = argocd_world();
+    let mut cluster = Cluster::default();
+    cluster.step(&mut snap, 210);
+    let msg = "ComparisonError: Failed to load target state: failed to generate manifest for source 1 of 1: rollpin: E_RENDER_DIGEST_MISMATCH expected sha256:ffff got sha256:0000";
+    argo_cd_runs(&mut snap, "Error", msg);
+    cluster.step(&mut snap, 215);
+    let s = snap.request.status.clone().unwrap();
+    assert_eq!(s.phase, Some(RollbackPhase::Failed));
+    assert_eq!(s.message.unwrap(), format!("Argo CD's sync error: {msg}"));
+}
+
+#[test]
+fn argocd_revert_re_syncs_the_shadow_revision() {
+    let mut snap = argocd_world();
+    snap.request.spec.on_failure = Some(OnFailure::Revert);
+    let mut cluster = Cluster::default();
+    cluster.step(&mut snap, 210);
+    argo_cd_runs(&mut snap, "Failed", "one or more objects failed to apply");
+    cluster.step(&mut snap, 215);
+    let op = &snap.app.as_ref().unwrap()["operation"];
+    assert_eq!(op["sync"]["revision"], REV_B);
+    let s = snap.request.status.clone().unwrap();
+    assert_eq!(s.phase, Some(RollbackPhase::Failed));
+    assert!(
+        s.message
+            .unwrap()
+            .contains(&format!("re-syncing the shadow revision {REV_B}"))
+    );
+}
+
+#[test]
+fn argocd_strategy_needs_the_plugin() {
+    let mut snap = world();
+    snap.request.spec.strategy = Some(RollbackStrategy::ArgoCd);
+    let mut cluster = Cluster::default();
+    cluster.step(&mut snap, 210);
+    assert!(cluster.changes().is_empty());
+    assert!(
+        snap.request
+            .status
+            .unwrap()
+            .message
+            .unwrap()
+            .contains("needs the Application to render with the rollpin plugin")
+    );
+}

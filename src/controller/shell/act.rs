@@ -43,6 +43,12 @@ fn app_ref(ctx: &Context, req: &RollbackRequest) -> ObjectReference {
     }
 }
 
+fn version(obj: &Value) -> Option<String> {
+    obj.pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
 /// Makes `writes` in order. Returns how many succeeded, and the failure if one did.
 pub async fn act(
     ctx: &Context,
@@ -53,6 +59,8 @@ pub async fn act(
     let name = req.metadata.name.clone().unwrap_or_default();
     let client = &ctx.client;
     let mut removed = false;
+    // The Application's resourceVersion after this batch's own pause.
+    let mut app_version: Option<String> = None;
     for (i, w) in writes.iter().enumerate() {
         let fail = |error: ApiError| WriteError {
             object: w.target(),
@@ -90,7 +98,10 @@ pub async fn act(
                 )
                 .await
                 {
-                    Ok(after) if sync_policy::paused(&after) => Ok(()),
+                    Ok(after) if sync_policy::paused(&after) => {
+                        app_version = version(&after);
+                        Ok(())
+                    }
                     // The API server dropped `enabled` (Argo CD before 3.1): remove `automated`.
                     Ok(after) => {
                         let fallback = sync_policy::remove_patch(&after);
@@ -104,7 +115,8 @@ pub async fn act(
                             &fallback,
                         )
                         .await;
-                        if r.is_ok() {
+                        if let Ok(after) = &r {
+                            app_version = version(after);
                             removed = true;
                             let body = json!([{"op": "replace", "path": "/status/savedSyncPolicy/method", "value": sync_policy::REMOVED}]);
                             let _ = api::patch(
@@ -122,6 +134,23 @@ pub async fn act(
                     }
                     Err(e) => Err(e),
                 }
+            }
+            Write::SyncOperation { app, patch } => {
+                let mut patch = patch.clone();
+                if let Some(v) = &app_version {
+                    patch[0]["value"] = Value::String(v.clone());
+                }
+                api::patch(
+                    client,
+                    api::APPLICATION,
+                    &ctx.cfg.argocd_namespace,
+                    app,
+                    None,
+                    PatchKind::Json,
+                    &patch,
+                )
+                .await
+                .map(|_| ())
             }
             Write::RestoreAutoSync { app, patch } => api::patch(
                 client,
