@@ -10,4 +10,4 @@ pub mod reconcile;
 pub mod run;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -2,5 +2,5 @@
 //! server's side — the requests it must receive, in order, with method, path and body
 //! asserted — and its answers, then runs one reconcile against it.
 
-mod harness;
+pub(crate) mod harness;
 mod scenarios;
