@@ -57,8 +57,9 @@ pub async fn follow(
         failed_reads = 0;
         let elapsed = since(started, session.now());
         let frame = progress::frame(&req);
+        let outcome = progress::outcome(&req);
         if streams.terminal {
-            let (text, h) = progress::redraw(&frame, elapsed, height);
+            let (text, h) = progress::redraw(&frame, elapsed, height, outcome.is_some());
             height = h;
             streams.progress.write_all(text.as_bytes())?;
         } else {
@@ -67,7 +68,7 @@ pub async fn follow(
         }
         streams.progress.flush()?;
         shown = Some(frame);
-        if let Some(outcome) = progress::outcome(&req) {
+        if let Some(outcome) = outcome {
             return Ok((req, outcome, elapsed));
         }
         tokio::time::sleep(session.poll).await;

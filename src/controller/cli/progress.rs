@@ -129,18 +129,21 @@ fn shorten(line: &str) -> String {
 }
 
 /// The text that replaces the previous terminal frame (`previous_height` lines, 0 for
-/// the first) with `frame`; returns it and the new frame's height.
-pub fn redraw(frame: &Frame, elapsed_time: Duration, previous_height: usize) -> (String, usize) {
+/// the first) with `frame`; returns it and the new frame's height. A long phase line is
+/// cut (a wrapped line would break the next redraw) unless the frame is the `last`.
+pub fn redraw(
+    frame: &Frame,
+    elapsed_time: Duration,
+    previous_height: usize,
+    last: bool,
+) -> (String, usize) {
     let mut out = String::new();
     if previous_height > 0 {
         // Cursor up to the frame's first line, then clear to the end of the screen.
         out.push_str(&format!("\x1b[{previous_height}A\r\x1b[J"));
     }
-    let mut lines = vec![shorten(&format!(
-        "{}  {}",
-        elapsed(elapsed_time),
-        frame.phase
-    ))];
+    let phase = format!("{}  {}", elapsed(elapsed_time), frame.phase);
+    let mut lines = vec![if last { phase } else { shorten(&phase) }];
     lines.extend(frame.workloads.iter().map(|w| format!("  {w}")));
     for l in &lines {
         out.push_str(l);
@@ -165,12 +168,15 @@ pub fn changes(previous: Option<&Frame>, frame: &Frame, elapsed_time: Duration) 
     out
 }
 
-/// The last line: how it ended and how long it took.
-pub fn summary(app: &str, outcome: &Outcome, elapsed_time: Duration) -> String {
+/// The last line: how it ended and how long it took (`target`: `release shop-aaaaaaa`).
+pub fn summary(app: &str, target: &str, outcome: &Outcome, elapsed_time: Duration) -> String {
     match outcome {
-        Outcome::Succeeded(_) => format!("rolled {app} back in {}\n", elapsed(elapsed_time)),
+        Outcome::Succeeded(_) => format!(
+            "rolled {app} back to {target} in {}\n",
+            elapsed(elapsed_time)
+        ),
         Outcome::Failed(reason) => format!(
-            "rollback of {app} failed after {}: {reason}\n",
+            "rollback of {app} to {target} failed after {}: {reason}\n",
             elapsed(elapsed_time)
         ),
     }
@@ -259,17 +265,22 @@ mod tests {
             "waiting",
             vec![web(2, 1, 1, 1, "Patched")],
         ));
-        let (first, h) = redraw(&f, Duration::from_secs(3), 0);
+        let (first, h) = redraw(&f, Duration::from_secs(3), 0, false);
         assert_eq!(h, 2);
         assert!(!first.contains('\x1b'), "{first:?}");
-        let (second, _) = redraw(&f, Duration::from_secs(4), h);
+        let (second, _) = redraw(&f, Duration::from_secs(4), h, false);
         assert!(
             second.starts_with("\x1b[2A\r\x1b[J4s  Verifying: waiting\n"),
             "{second:?}"
         );
         let long = frame(&req(RollbackPhase::Verifying, &"x".repeat(300), vec![]));
-        let (text, _) = redraw(&long, Duration::ZERO, 0);
+        let (text, _) = redraw(&long, Duration::ZERO, 0, false);
         assert_eq!(text.trim_end().chars().count(), MAX_MESSAGE);
+        let (last, _) = redraw(&long, Duration::ZERO, 0, true);
+        assert!(
+            last.trim_end().ends_with(&"x".repeat(300)),
+            "the last frame stays whole"
+        );
     }
 
     #[test]

@@ -228,7 +228,12 @@ pub async fn run(
     let (req, outcome, elapsed) = follow(session, &namespace, &name, started, streams).await?;
     let text = match opts.format {
         Format::Json => json_result(&namespace, &name, req.status.as_ref()),
-        _ => progress::summary(&opts.app, &outcome, elapsed),
+        _ => progress::summary(
+            &opts.app,
+            &format!("release {}", record_name(record)),
+            &outcome,
+            elapsed,
+        ),
     };
     streams.out.write_all(text.as_bytes())?;
     streams.out.flush()?;
