@@ -41,8 +41,8 @@ pub async fn follow(
                 ))
             })?,
             Ok(None) => {
-                return Err(CliError::NotFound(format!(
-                    "RollbackRequest {namespace}/{name} (deleted while following it)"
+                return Err(CliError::Refused(format!(
+                    "RollbackRequest {namespace}/{name} was deleted while it was being followed"
                 )));
             }
             Err(e) => {
@@ -56,7 +56,7 @@ pub async fn follow(
         };
         failed_reads = 0;
         let elapsed = since(started, session.now());
-        let frame = progress::frame(&req);
+        let frame = progress::frame(&req, elapsed);
         let outcome = progress::outcome(&req);
         if streams.terminal {
             let (text, h) = progress::redraw(&frame, elapsed, height, outcome.is_some());
@@ -79,4 +79,30 @@ pub async fn follow(
 /// server-side error; never a refusal (401, 403) or a bad request.
 fn transient(e: &ApiError) -> bool {
     matches!(e.code, 0 | 409 | 429 | 500..=599)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::controller::fixtures::ts;
+
+    #[test]
+    fn elapsed_time_is_never_negative() {
+        assert_eq!(since(ts(10), ts(12)), Duration::from_secs(2));
+        assert_eq!(since(ts(12), ts(10)), Duration::ZERO);
+    }
+
+    #[test]
+    fn only_passing_failures_are_retried() {
+        let e = |code| ApiError {
+            code,
+            message: String::new(),
+        };
+        for code in [0, 409, 429, 500, 503] {
+            assert!(transient(&e(code)), "{code}");
+        }
+        for code in [400, 401, 403, 404] {
+            assert!(!transient(&e(code)), "{code}");
+        }
+    }
 }

@@ -13,6 +13,9 @@ use super::{EXIT_FAILED, EXIT_OK};
 
 /// Width of a progress bar, in characters.
 const BAR: usize = 20;
+/// How long a request may go without any status before the view asks whether the
+/// controller runs.
+const STALLED: Duration = Duration::from_secs(10);
 /// Longest message a terminal frame shows (a wrapped line would break the redraw).
 const MAX_MESSAGE: usize = 110;
 
@@ -101,11 +104,16 @@ pub fn workload_line(w: &WorkloadProgress) -> String {
     line
 }
 
-/// The frame of one read of the request.
-pub fn frame(req: &RollbackRequest) -> Frame {
+/// The frame of one read of the request, `elapsed_time` after it was created.
+pub fn frame(req: &RollbackRequest, elapsed_time: Duration) -> Frame {
     let Some(status) = req.status.as_ref() else {
+        let hint = if elapsed_time >= STALLED {
+            " (is rollpin controller running?)"
+        } else {
+            ""
+        };
         return Frame {
-            phase: "Pending: not picked up by the controller yet".into(),
+            phase: format!("Pending: not picked up by the controller yet{hint}"),
             workloads: Vec::new(),
         };
     };
@@ -218,6 +226,19 @@ mod tests {
     }
 
     #[test]
+    fn a_request_without_status_for_long_asks_about_the_controller() {
+        let fresh = RollbackRequest::new("back", Default::default());
+        assert_eq!(
+            frame(&fresh, Duration::from_secs(9)).phase,
+            "Pending: not picked up by the controller yet"
+        );
+        assert_eq!(
+            frame(&fresh, Duration::from_secs(10)).phase,
+            "Pending: not picked up by the controller yet (is rollpin controller running?)"
+        );
+    }
+
+    #[test]
     fn bars_count_updated_ready_and_pinned_out_of_the_replicas() {
         assert_eq!(bar(&web(2, 0, 0, 0, "")), format!("[{}]", "-".repeat(20)));
         assert_eq!(
@@ -260,11 +281,14 @@ mod tests {
 
     #[test]
     fn a_terminal_frame_is_redrawn_in_place() {
-        let f = frame(&req(
-            RollbackPhase::Verifying,
-            "waiting",
-            vec![web(2, 1, 1, 1, "Patched")],
-        ));
+        let f = frame(
+            &req(
+                RollbackPhase::Verifying,
+                "waiting",
+                vec![web(2, 1, 1, 1, "Patched")],
+            ),
+            Duration::ZERO,
+        );
         let (first, h) = redraw(&f, Duration::from_secs(3), 0, false);
         assert_eq!(h, 2);
         assert!(!first.contains('\x1b'), "{first:?}");
@@ -273,7 +297,10 @@ mod tests {
             second.starts_with("\x1b[2A\r\x1b[J4s  Verifying: waiting\n"),
             "{second:?}"
         );
-        let long = frame(&req(RollbackPhase::Verifying, &"x".repeat(300), vec![]));
+        let long = frame(
+            &req(RollbackPhase::Verifying, &"x".repeat(300), vec![]),
+            Duration::ZERO,
+        );
         let (text, _) = redraw(&long, Duration::ZERO, 0, false);
         assert_eq!(text.trim_end().chars().count(), MAX_MESSAGE);
         let (last, _) = redraw(&long, Duration::ZERO, 0, true);
@@ -285,16 +312,22 @@ mod tests {
 
     #[test]
     fn plain_output_prints_only_what_changed() {
-        let a = frame(&req(
-            RollbackPhase::Verifying,
-            "waiting",
-            vec![web(2, 1, 1, 1, "Patched")],
-        ));
-        let b = frame(&req(
-            RollbackPhase::Verifying,
-            "waiting",
-            vec![web(2, 2, 2, 2, "Patched")],
-        ));
+        let a = frame(
+            &req(
+                RollbackPhase::Verifying,
+                "waiting",
+                vec![web(2, 1, 1, 1, "Patched")],
+            ),
+            Duration::ZERO,
+        );
+        let b = frame(
+            &req(
+                RollbackPhase::Verifying,
+                "waiting",
+                vec![web(2, 2, 2, 2, "Patched")],
+            ),
+            Duration::ZERO,
+        );
         assert_eq!(
             changes(None, &a, Duration::from_secs(1)),
             "    1s  Verifying: waiting\n    1s    Deployment web  [##########----------]  updated 1/2  ready 1/2  pinned 1/2  Patched\n"

@@ -139,9 +139,7 @@ impl Session {
             .map(str::to_string)
             .unwrap_or_else(|| self.context_namespace.clone())
     }
-}
 
-impl Session {
     /// The app's release records (label `rollpin.dev/app=APP`) in `namespace`.
     pub async fn records(
         &self,

@@ -321,3 +321,42 @@ async fn a_missing_application_exits_1() {
     );
     assert!(REV_B.starts_with('b'));
 }
+
+#[tokio::test]
+async fn a_passing_read_failure_is_retried_and_a_lasting_one_ends_it() {
+    let get = || format!("{REQUESTS}/{NAME}");
+    let mut script = reads();
+    script.push(create());
+    script.push(expect("GET", get(), status(503, "ServiceUnavailable")));
+    script.push(read(
+        Some(RollbackPhase::Succeeded),
+        SUCCEEDED,
+        vec![web("RolledOut", 2, 2, 2)],
+    ));
+    let (result, text, _) = rollback(script, &opts(Format::Text, true), false).await;
+    assert_eq!(result.unwrap(), 0);
+    assert!(
+        text.ends_with("rolled shop back to release shop-aaaaaaa in 1s\n"),
+        "{text}"
+    );
+
+    let mut script = reads();
+    script.push(create());
+    for _ in 0..3 {
+        script.push(expect("GET", get(), status(503, "ServiceUnavailable")));
+    }
+    let (result, _, _) = rollback(script, &opts(Format::Text, true), false).await;
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        "reading RollbackRequest shop/shop-rollback-x7k2p: the API server answered 503: the server answered 503 ServiceUnavailable"
+    );
+
+    let mut script = reads();
+    script.push(create());
+    script.push(expect("GET", get(), status(404, "NotFound")));
+    let (result, _, _) = rollback(script, &opts(Format::Text, true), false).await;
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        "RollbackRequest shop/shop-rollback-x7k2p was deleted while it was being followed"
+    );
+}
