@@ -54,16 +54,16 @@ fn records() -> Vec<Value> {
         .to_vec()
 }
 
-#[tokio::test]
-async fn a_table_newest_first_with_the_latest_sync_of_each_revision() {
-    assert_eq!(
-        history(records(), Format::Text).await,
-        "REVISION  RECORD        DEPLOYED              VERIFIED  LIVE  PINNED
+/// The table (the README shows it).
+const TABLE: &str = "REVISION  RECORD        DEPLOYED              VERIFIED  LIVE  PINNED
 ccccccc   shop-ccccccc  —                     —               no (1 by tag)
 bbbbbbb   shop-bbbbbbb  2027-01-15T08:02:50Z  True      yes   yes
 aaaaaaa   shop-aaaaaaa  2027-01-15T08:02:10Z  True            yes
-"
-    );
+";
+
+#[tokio::test]
+async fn a_table_newest_first_with_the_latest_sync_of_each_revision() {
+    assert_eq!(history(records(), Format::Text).await, TABLE);
 }
 
 #[tokio::test]
@@ -82,5 +82,15 @@ async fn no_records_says_so() {
     assert_eq!(
         history(vec![], Format::Text).await,
         "shop has no release records in namespace shop (render it with release-record enabled)\n"
+    );
+}
+
+#[test]
+fn the_readme_shows_this_table() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("```\n{TABLE}```")),
+        "README.md must show:\n{TABLE}"
     );
 }

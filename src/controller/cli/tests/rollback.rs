@@ -167,6 +167,18 @@ async fn rollback(
 
 const SUCCEEDED: &str = "every workload runs shop-aaaaaaa (revision aaaaaaa1111111111111111111111111111111111) on the pinned digests; automated sync stays paused until `rollpin resume shop` or spec.resume: true";
 
+/// What a person reading a pipe sees (the README shows it).
+const FOLLOWED: &str = "rollback shop/shop-rollback-x7k2p: shop to release shop-aaaaaaa (revision aaaaaaa), strategy Workloads, requested by alice@example.com
+    1s  Pending: not picked up by the controller yet
+    2s  Switching: pre-check passed: 1 workloads to switch from shop-bbbbbbb to shop-aaaaaaa; pausing automated sync
+    2s    Deployment web  [######--------------]  updated 0/2  ready 2/2  pinned 0/2  Pending
+    3s  Verifying: Deployment shop/web: 1 of 2 new replicas have been updated
+    3s    Deployment web  [##########----------]  updated 1/2  ready 1/2  pinned 1/2  Patched
+    5s  Succeeded: every workload runs shop-aaaaaaa (revision aaaaaaa1111111111111111111111111111111111) on the pinned digests; automated sync stays paused until `rollpin resume shop` or spec.resume: true
+    5s    Deployment web  [####################]  updated 2/2  ready 2/2  pinned 2/2  RolledOut
+rolled shop back to release shop-aaaaaaa in 5s
+";
+
 #[tokio::test]
 async fn wait_follows_the_phases_to_succeeded() {
     let end = read(
@@ -181,19 +193,7 @@ async fn wait_follows_the_phases_to_succeeded() {
         1,
         "one write: the create"
     );
-    assert_eq!(
-        text,
-        "rollback shop/shop-rollback-x7k2p: shop to release shop-aaaaaaa (revision aaaaaaa), strategy Workloads, requested by alice@example.com
-    1s  Pending: not picked up by the controller yet
-    2s  Switching: pre-check passed: 1 workloads to switch from shop-bbbbbbb to shop-aaaaaaa; pausing automated sync
-    2s    Deployment web  [######--------------]  updated 0/2  ready 2/2  pinned 0/2  Pending
-    3s  Verifying: Deployment shop/web: 1 of 2 new replicas have been updated
-    3s    Deployment web  [##########----------]  updated 1/2  ready 1/2  pinned 1/2  Patched
-    5s  Succeeded: every workload runs shop-aaaaaaa (revision aaaaaaa1111111111111111111111111111111111) on the pinned digests; automated sync stays paused until `rollpin resume shop` or spec.resume: true
-    5s    Deployment web  [####################]  updated 2/2  ready 2/2  pinned 2/2  RolledOut
-rolled shop back to release shop-aaaaaaa in 5s
-"
-    );
+    assert_eq!(text, FOLLOWED);
     assert!(!text.contains('\x1b'), "no ANSI codes off a terminal");
     assert!(REV_A.starts_with("aaaaaaa"));
 }
@@ -358,5 +358,17 @@ async fn a_passing_read_failure_is_retried_and_a_lasting_one_ends_it() {
     assert_eq!(
         result.unwrap_err().to_string(),
         "RollbackRequest shop/shop-rollback-x7k2p was deleted while it was being followed"
+    );
+}
+
+#[test]
+fn the_readme_shows_this_output() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(
+        readme.contains(&format!(
+            "$ rollpin rollback shop --deadline 10m --wait | cat\n{FOLLOWED}```"
+        )),
+        "README.md must show the followed rollback verbatim:\n{FOLLOWED}"
     );
 }
