@@ -38,6 +38,17 @@ pub enum Command {
     /// post-verify) in the cluster of the kubeconfig or service account.
     #[cfg(feature = "controller")]
     Controller(ControllerArgs),
+    /// Roll an Argo CD app back to a recorded release (creates a RollbackRequest) and
+    /// follow it: exit 0 Succeeded, 3 Failed, 1 error, 2 usage.
+    #[cfg(feature = "controller")]
+    Rollback(RollbackArgs),
+    /// List an app's release records, newest first: revision, when Argo CD synced it,
+    /// Verified, live, fully pinned.
+    #[cfg(feature = "controller")]
+    History(HistoryArgs),
+    /// Restore the automated sync a rollback of APP paused.
+    #[cfg(feature = "controller")]
+    Resume(ResumeArgs),
 }
 
 /// Arguments of `rollpin argocd-cm`.
@@ -493,4 +504,192 @@ impl ControllerArgs {
             health_addr: (!self.health_addr.is_empty()).then(|| self.health_addr.clone()),
         }
     }
+}
+
+/// How the cluster commands reach the cluster, as kubectl does.
+#[cfg(feature = "controller")]
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClusterArgs {
+    /// The kubeconfig context (default: the current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// The namespace of RollbackRequests (default: the Application's destination
+    /// namespace, else the context's namespace, else `default`).
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// The namespace of Argo CD's Applications.
+    #[arg(long, default_value = "argocd", value_name = "NS")]
+    pub argocd_namespace: String,
+}
+
+#[cfg(feature = "controller")]
+impl ClusterArgs {
+    /// The connection target.
+    pub fn target(&self) -> crate::controller::cli::session::Target {
+        crate::controller::cli::session::Target {
+            context: self.context.clone(),
+            namespace: self.namespace.clone(),
+            argocd_namespace: self.argocd_namespace.clone(),
+        }
+    }
+}
+
+/// `--strategy` values of `rollpin rollback`.
+#[cfg(feature = "controller")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StrategyArg {
+    /// Each recorded workload gets its pod template back from its revision history.
+    #[value(name = "Workloads")]
+    Workloads,
+    /// Argo CD re-renders and syncs the recorded revision (not implemented by the
+    /// controller yet: it fails the request saying so).
+    #[value(name = "ArgoCD")]
+    ArgoCd,
+}
+
+/// `--on-failure` values of `rollpin rollback`.
+#[cfg(feature = "controller")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnFailureArg {
+    /// Leave the workloads as they are.
+    #[value(name = "Stop")]
+    Stop,
+    /// Switch back to what ran before the rollback.
+    #[value(name = "Revert")]
+    Revert,
+}
+
+/// `--output` values of `rollpin rollback`.
+#[cfg(feature = "controller")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RollbackOutput {
+    /// The live view and a summary line.
+    Text,
+    /// The request's final status as JSON (the live view goes to stderr).
+    Json,
+}
+
+/// Arguments of `rollpin rollback`.
+#[cfg(feature = "controller")]
+#[derive(Debug, clap::Args)]
+pub struct RollbackArgs {
+    /// The Argo CD Application.
+    pub app: String,
+    /// The release to return to: a release record's name, a revision (7 or more hex
+    /// characters), or `previous` (the newest verified release older than the live one).
+    #[arg(
+        long,
+        value_name = "RECORD|REVISION|previous",
+        default_value = "previous"
+    )]
+    pub to: String,
+    /// How the release is restored.
+    #[arg(long, value_enum, default_value_t = StrategyArg::Workloads, ignore_case = true)]
+    pub strategy: StrategyArg,
+    /// How long the rollback may take from now (30s, 10m, 1h); default: the controller's.
+    #[arg(long, value_name = "DURATION", value_parser = crate::controller::config::parse_duration)]
+    pub deadline: Option<std::time::Duration>,
+    /// What a rollback that fails after the switch does (default: Stop).
+    #[arg(long, value_enum, ignore_case = true)]
+    pub on_failure: Option<OnFailureArg>,
+    /// Follow the rollback to its end (default when stdout is a terminal).
+    #[arg(long, overrides_with = "no_wait")]
+    pub wait: bool,
+    /// Create the request and return.
+    #[arg(long, overrides_with = "wait")]
+    pub no_wait: bool,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = RollbackOutput::Text)]
+    pub output: RollbackOutput,
+    /// How to reach the cluster.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+#[cfg(feature = "controller")]
+impl RollbackArgs {
+    /// Validates the flags; `--wait` defaults to whether stdout is a terminal.
+    pub fn options(
+        &self,
+        stdout_is_terminal: bool,
+    ) -> crate::controller::cli::rollback::RollbackOptions {
+        use crate::release::{OnFailure, RollbackStrategy};
+        crate::controller::cli::rollback::RollbackOptions {
+            app: self.app.clone(),
+            to: self.to.clone(),
+            strategy: match self.strategy {
+                StrategyArg::Workloads => RollbackStrategy::Workloads,
+                StrategyArg::ArgoCd => RollbackStrategy::ArgoCd,
+            },
+            deadline: self.deadline,
+            on_failure: self.on_failure.map(|o| match o {
+                OnFailureArg::Stop => OnFailure::Stop,
+                OnFailureArg::Revert => OnFailure::Revert,
+            }),
+            wait: if self.wait {
+                true
+            } else if self.no_wait {
+                false
+            } else {
+                stdout_is_terminal
+            },
+            format: match self.output {
+                RollbackOutput::Text => crate::controller::cli::Format::Text,
+                RollbackOutput::Json => crate::controller::cli::Format::Json,
+            },
+        }
+    }
+}
+
+/// `--output` values of `rollpin history`.
+#[cfg(feature = "controller")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryOutput {
+    /// An aligned table.
+    Text,
+    /// A JSON list, one object per record.
+    Json,
+    /// The same list as YAML.
+    Yaml,
+}
+
+/// Arguments of `rollpin history`.
+#[cfg(feature = "controller")]
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// The Argo CD Application.
+    pub app: String,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = HistoryOutput::Text)]
+    pub output: HistoryOutput,
+    /// How to reach the cluster.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+#[cfg(feature = "controller")]
+impl HistoryArgs {
+    /// The output format.
+    pub fn format(&self) -> crate::controller::cli::Format {
+        use crate::controller::cli::Format;
+        match self.output {
+            HistoryOutput::Text => Format::Text,
+            HistoryOutput::Json => Format::Json,
+            HistoryOutput::Yaml => Format::Yaml,
+        }
+    }
+}
+
+/// Arguments of `rollpin resume`.
+#[cfg(feature = "controller")]
+#[derive(Debug, clap::Args)]
+pub struct ResumeArgs {
+    /// The Argo CD Application.
+    pub app: String,
+    /// How long to wait for the controller to restore the policy (30s, 2m).
+    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = crate::controller::config::parse_duration)]
+    pub timeout: std::time::Duration,
+    /// How to reach the cluster.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }

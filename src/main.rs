@@ -43,6 +43,12 @@ fn main() -> ExitCode {
         Command::Crds => print_stdout(&rollpin::release::crds::crds_yaml(), ExitCode::SUCCESS),
         #[cfg(feature = "controller")]
         Command::Controller(args) => controller(&args),
+        #[cfg(feature = "controller")]
+        Command::Rollback(args) => cluster::rollback(&args),
+        #[cfg(feature = "controller")]
+        Command::History(args) => cluster::history(&args),
+        #[cfg(feature = "controller")]
+        Command::Resume(args) => cluster::resume(&args),
     }
 }
 
@@ -207,24 +213,107 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `rollpin controller`: the only command that starts an async runtime.
+/// A tokio runtime for a command that talks to the cluster.
 #[cfg(feature = "controller")]
-fn controller(args: &rollpin::cli::ControllerArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
+        .map_err(|e| fail(format!("cannot start the async runtime: {e}")))
+}
+
+/// `rollpin controller`.
+#[cfg(feature = "controller")]
+fn controller(args: &rollpin::cli::ControllerArgs) -> ExitCode {
+    let runtime = match runtime() {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("Error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(rollpin::controller::shell::run::run(args.config())) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("Error: {e}");
-            ExitCode::FAILURE
+        Err(e) => fail(e),
+    }
+}
+
+/// `rollpin rollback`, `history` and `resume`: connect as kubectl does, run, map the
+/// result to the exit code (0 ok, 1 error, 2 usage, 3 the rollback failed).
+#[cfg(feature = "controller")]
+mod cluster {
+    use std::future::Future;
+    use std::io::IsTerminal;
+    use std::process::ExitCode;
+
+    use rollpin::controller::cli::{CliError, Format, Session, Streams, rollback};
+
+    use super::runtime;
+
+    fn finish(result: Result<u8, CliError>) -> ExitCode {
+        match result {
+            Ok(code) => ExitCode::from(code),
+            Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("Error: {e}");
+                ExitCode::from(e.exit_code())
+            }
         }
+    }
+
+    fn run<F, Fut>(cluster: &rollpin::cli::ClusterArgs, command: F) -> ExitCode
+    where
+        F: FnOnce(Session) -> Fut,
+        Fut: Future<Output = Result<u8, CliError>>,
+    {
+        let runtime = match runtime() {
+            Ok(r) => r,
+            Err(code) => return code,
+        };
+        finish(runtime.block_on(async {
+            let session = Session::connect(&cluster.target()).await?;
+            command(session).await
+        }))
+    }
+
+    pub fn rollback(args: &rollpin::cli::RollbackArgs) -> ExitCode {
+        let opts = args.options(std::io::stdout().is_terminal());
+        run(&args.cluster, |session| async move {
+            let mut out = std::io::stdout();
+            let (mut progress, terminal): (Box<dyn std::io::Write>, bool) = match opts.format {
+                Format::Json => (Box::new(std::io::stderr()), std::io::stderr().is_terminal()),
+                _ => (Box::new(std::io::stdout()), std::io::stdout().is_terminal()),
+            };
+            let mut streams = Streams {
+                out: &mut out,
+                progress: &mut progress,
+                terminal,
+            };
+            rollback::run(&session, &opts, &mut streams).await
+        })
+    }
+
+    pub fn history(args: &rollpin::cli::HistoryArgs) -> ExitCode {
+        let format = args.format();
+        run(&args.cluster, |session| async move {
+            rollpin::controller::cli::history::run(
+                &session,
+                &args.app,
+                format,
+                &mut std::io::stdout(),
+            )
+            .await
+        })
+    }
+
+    pub fn resume(args: &rollpin::cli::ResumeArgs) -> ExitCode {
+        run(&args.cluster, |session| async move {
+            rollpin::controller::cli::resume::run(
+                &session,
+                &args.app,
+                args.timeout,
+                &mut std::io::stdout(),
+            )
+            .await
+        })
     }
 }

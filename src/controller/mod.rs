@@ -23,6 +23,8 @@ pub mod target;
 pub mod write;
 
 #[cfg(feature = "controller")]
+pub mod cli;
+#[cfg(feature = "controller")]
 pub mod shell;
 
 pub use config::Config;

@@ -1,6 +1,6 @@
-//! The Kubernetes API as the controller uses it: plain HTTP requests through kube's
-//! client (GET, LIST with a label selector, PATCH with an explicit content type), objects
-//! as JSON. Every path is spelled out here, so the mock tests can assert them.
+//! The Kubernetes API as the controller (and the CLI) use it: plain HTTP requests through
+//! kube's client (GET, LIST with a label selector, POST, PATCH with an explicit content
+//! type), objects as JSON. Every path is spelled out here, so the mock tests can assert them.
 
 use http::Request;
 use kube::Client;
@@ -347,6 +347,27 @@ pub async fn patch(
     Ok(client
         .request(build("PATCH", &uri, Some(content_type), bytes)?)
         .await?)
+}
+
+/// POST a new object into its collection (`metadata.generateName` gives it a name),
+/// returning the object the server created.
+pub async fn create(
+    client: &Client,
+    kind: Kind,
+    namespace: &str,
+    body: &Value,
+) -> Result<Value, ApiError> {
+    let bytes = serde_json::to_vec(body).map_err(|e| ApiError {
+        code: 0,
+        message: e.to_string(),
+    })?;
+    let req = build(
+        "POST",
+        &kind.path(namespace),
+        Some("application/json"),
+        bytes,
+    )?;
+    Ok(client.request(req).await?)
 }
 
 #[cfg(test)]

@@ -11,4 +11,4 @@ pub mod releases;
 pub mod run;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -180,18 +180,13 @@ pub async fn run(
     now: Timestamp,
     script: Vec<Expect>,
 ) -> (Result<Action, ReconcileError>, Vec<Call>, Vec<Value>) {
-    let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
-    let client = Client::new(service, "default");
+    let (client, server) = mock_client(script);
     let logs = Arc::new(Mutex::new(Vec::new()));
     let mut ctx = Context::new(client, Config::default(), LogFormat::Json, "test".into());
     ctx.clock = Box::new(move || now);
     ctx.captured = Some(logs.clone());
-    let server = tokio::spawn(serve(handle, script));
     let result = reconcile(Arc::new(snap.request.clone()), Arc::new(ctx)).await;
-    let calls = tokio::time::timeout(Duration::from_secs(2), server)
-        .await
-        .expect("the script was not used up: the controller made fewer requests than expected")
-        .expect("server task");
+    let calls = finished(server).await;
     let lines = logs.lock().unwrap().clone();
     (result, calls, lines)
 }
@@ -203,8 +198,7 @@ pub async fn run_app(
     keep: usize,
     script: Vec<Expect>,
 ) -> (Result<Action, String>, Vec<Call>, Vec<Value>) {
-    let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
-    let client = Client::new(service, "default");
+    let (client, server) = mock_client(script);
     let logs = Arc::new(Mutex::new(Vec::new()));
     let cfg = Config {
         keep_records: keep,
@@ -213,17 +207,32 @@ pub async fn run_app(
     let mut ctx = Context::new(client, cfg, LogFormat::Json, "test".into());
     ctx.clock = Box::new(move || now);
     ctx.captured = Some(logs.clone());
-    let server = tokio::spawn(serve(handle, script));
     let obj: kube::api::DynamicObject = serde_json::from_value(app.clone()).unwrap();
     let result = crate::controller::shell::releases::reconcile_app(Arc::new(obj), Arc::new(ctx))
         .await
         .map_err(|e| e.to_string());
-    let calls = tokio::time::timeout(Duration::from_secs(2), server)
-        .await
-        .expect("the script was not used up: the controller made fewer requests than expected")
-        .expect("server task");
+    let calls = finished(server).await;
     let lines = logs.lock().unwrap().clone();
     (result, calls, lines)
+}
+
+/// A kube client whose API server answers `script`, and the server's task (see
+/// [`finished`]).
+pub fn mock_client(script: Vec<Expect>) -> (Client, tokio::task::JoinHandle<Vec<Call>>) {
+    let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+    (
+        Client::new(service, "default"),
+        tokio::spawn(serve(handle, script)),
+    )
+}
+
+/// Every call the server saw; fails when the script was not used up (the client made
+/// fewer requests than expected) or a request did not match.
+pub async fn finished(server: tokio::task::JoinHandle<Vec<Call>>) -> Vec<Call> {
+    tokio::time::timeout(Duration::from_secs(2), server)
+        .await
+        .expect("the script was not used up: the client made fewer requests than expected")
+        .expect("server task")
 }
 
 async fn serve(mut handle: Handle, script: Vec<Expect>) -> Vec<Call> {
@@ -232,7 +241,7 @@ async fn serve(mut handle: Handle, script: Vec<Expect>) -> Vec<Call> {
         let (req, send) = handle
             .next_request()
             .await
-            .expect("the controller stopped early");
+            .expect("the client stopped early");
         let method = req.method().to_string();
         let uri = req.uri().to_string();
         let content_type = req

@@ -3,7 +3,7 @@
 //! asserted — and its answers, then runs one reconcile against it.
 
 mod cost;
-mod harness;
+pub(crate) mod harness;
 mod rbac;
 mod releases;
 mod scenarios;
