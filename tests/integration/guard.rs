@@ -477,3 +477,48 @@ fn parameters_announce_both() {
     );
     assert_eq!(find("pin-images")["collectionType"], "map");
 }
+
+#[test]
+fn verify_of_a_pinned_record_reports_the_pins_as_image_differences() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let record = dir.path().join("record.yaml");
+    let record = record.to_str().expect("utf-8 path");
+    let pin = format!("ghcr.io/acme/web:1.4={WEB}");
+    let out = render_fixture(
+        &[
+            "--pin-image",
+            &pin,
+            "--release-record",
+            "--app",
+            "shop",
+            "--revision",
+            "0123456789abcdef",
+            "-o",
+            record,
+        ],
+        &[],
+    );
+    assert_succeeds(&out);
+    let app = path("fixtures/render-guard/app");
+    let out = rollpin(
+        &["verify", &app, "--record", record, "--allow-unpinned"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let report = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = report.lines().skip(1).map(str::trim_start).collect();
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "image    apps/v1 Deployment shop/web container app: ghcr.io/acme/web:1.4@{WEB} -> ghcr.io/acme/web:1.4"
+            ),
+            format!(
+                "image    apps/v1 Deployment shop/web initContainer migrate: ghcr.io/acme/web:1.4@{WEB} -> ghcr.io/acme/web:1.4"
+            ),
+            format!(
+                "image    v1 Pod shop/debug field spec.ephemeralContainers[0].image: ghcr.io/acme/web:1.4@{WEB} -> ghcr.io/acme/web:1.4"
+            ),
+        ]
+    );
+}
