@@ -1,7 +1,8 @@
 //! Image pins given at render time (`--pin-image IMAGE=DIGEST`, plugin map parameter
 //! `pin-images`): a tag-only image whose digest is known — typically the digest observed
-//! running — is rewritten to `IMAGE@DIGEST` in every `image` field of the render before
-//! the stream is written, so the output is the writer's own bytes.
+//! running — is rewritten to `IMAGE@DIGEST` in every `image` field of the rendered
+//! objects; the stream is then written again from them, so the output is the writer's own
+//! bytes, never a text replacement.
 //!
 //! The pins apply after the render guard ([`super::guard`]) and before the digest policy
 //! and the release record, which therefore describe the pinned output.

@@ -307,6 +307,10 @@ fn malformed_pins_are_refused() {
             "Error: parameter 'pin-images': busybox@sha256:9ae9",
         ),
         (
+            format!(r#"[{{"name":"pin-images","map":{{"":"{BUSYBOX}"}}}}]"#),
+            "Error: parameter 'pin-images': the image to pin is empty",
+        ),
+        (
             r#"[{"name":"pin-images","string":"busybox:1.36"}]"#.to_string(),
             "Error: parameter 'pin-images' must be a map of image to digest",
         ),
@@ -316,6 +320,16 @@ fn malformed_pins_are_refused() {
         assert_eq!(out.status.code(), Some(1), "{json}");
         assert_fails(&out, &[needle]);
     }
+    // Only the escaped PARAM_ form: its key cannot be read back.
+    let out = render_fixture(&[], &[("PARAM_PIN_IMAGES_BUSYBOX_1_36", BUSYBOX)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_fails(
+        &out,
+        &[
+            "Error: parameter 'pin-images': PARAM_PIN_IMAGES_BUSYBOX_1_36 is set but \
+           ARGOCD_APP_PARAMETERS is not",
+        ],
+    );
     // One image, two digests.
     let json = format!(r#"[{{"name":"pin-images","map":{{"busybox:1.36":"{BUSYBOX}"}}}}]"#);
     let out = render_fixture(
