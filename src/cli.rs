@@ -6,6 +6,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::kustomize::order::Order;
 use crate::kustomize::{Options, loader::Limits};
+use crate::release::guard::RenderDigest;
+use crate::release::pin_images::{self, ImagePins, PinOrigin};
 
 /// rollpin: exact, visible rollbacks for Argo CD.
 #[derive(Debug, Parser)]
@@ -230,6 +232,16 @@ pub struct ReleaseArgs {
     /// with the plugin parameter `require-digests: "true"`.
     #[arg(long)]
     pub require_digests: bool,
+    /// Fail, printing nothing, unless the render (without a record, before any
+    /// --pin-image) has this digest: a release record's spec.renderDigest. Also set by the
+    /// plugin parameter `expect-render-digest`.
+    #[arg(long, value_name = "sha256:HEX", value_parser = RenderDigest::parse)]
+    pub expect_render_digest: Option<RenderDigest>,
+    /// Write every image field equal to IMAGE (exactly as rendered) as IMAGE@DIGEST;
+    /// repeatable. Applied after --expect-render-digest, before --require-digests and the
+    /// record. Also set by the plugin map parameter `pin-images`.
+    #[arg(long = "pin-image", value_name = "IMAGE=DIGEST", value_parser = pin_images::parse_flag)]
+    pub pin_images: Vec<(String, String)>,
     /// The app the record belongs to [default: ARGOCD_APP_NAME].
     #[arg(long, value_name = "NAME")]
     pub app: Option<String>,
@@ -256,6 +268,32 @@ pub struct ReleaseArgs {
 }
 
 impl ReleaseArgs {
+    /// The expected render digest: the flag or the parameter; both, when they differ, is
+    /// an error.
+    pub fn expect_render_digest(
+        &self,
+        param: Option<RenderDigest>,
+    ) -> Result<Option<RenderDigest>, String> {
+        match (&self.expect_render_digest, param) {
+            (Some(flag), Some(param)) if *flag != param => Err(format!(
+                "--expect-render-digest {} and parameter 'expect-render-digest' {} differ",
+                flag.as_str(),
+                param.as_str()
+            )),
+            (flag, param) => Ok(flag.clone().or(param)),
+        }
+    }
+
+    /// The image pins: the parameter's and the flags' together (the same image pinned to
+    /// two digests is an error).
+    pub fn pin_images(&self, param: ImagePins) -> Result<ImagePins, String> {
+        let mut pins = param;
+        for (image, digest) in &self.pin_images {
+            pins.insert(image, digest, PinOrigin::Flag)?;
+        }
+        Ok(pins)
+    }
+
     /// The record's input: flags first, then Argo CD's variables.
     pub fn record_input(
         &self,

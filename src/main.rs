@@ -63,7 +63,8 @@ fn print_stdout(text: &str, code: ExitCode) -> ExitCode {
     }
 }
 
-/// `rollpin render`: build, apply the digest policy, append the release record, write.
+/// `rollpin render`: build, check the expected render digest, apply the image pins and the
+/// digest policy, append the release record, write.
 fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
     let cmp = match CmpEnv::from_os_vars(std::env::vars_os()) {
         Ok(env) => env,
@@ -74,19 +75,42 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
             cmp.reorder()?,
             cmp.release_record()?,
             cmp.require_digests()?,
+            cmp.expect_render_digest()?,
+            cmp.pin_images()?,
         ))
     });
-    let (reorder, record_param, digests_param) = match params {
+    let (reorder, record_param, digests_param, expect_param, pins_param) = match params {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
+    let guard = args
+        .release
+        .expect_render_digest(expect_param)
+        .and_then(|expect| Ok((expect, args.release.pin_images(pins_param)?)));
+    let (expect, pins) = match guard {
+        Ok(g) => g,
+        Err(e) => return fail(e),
+    };
     let cfg = args.config(cmp.source_path.as_deref(), reorder);
-    let rendered = match rollpin::render::render(&DiskFs, &cfg.dir, &cfg.options) {
+    let mut rendered = match rollpin::render::render(&DiskFs, &cfg.dir, &cfg.options) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
+    // The guard's line is the only thing on stderr: Argo CD shows it in ComparisonError.
+    if let Some(expect) = &expect
+        && let Err(mismatch) = expect.check(&rendered.yaml, rendered.resources.len())
+    {
+        eprintln!("rollpin: {mismatch}");
+        return ExitCode::FAILURE;
+    }
     for w in &rendered.warnings {
         eprintln!("{w}");
+    }
+    if !pins.is_empty() {
+        if let Err(e) = pins.apply(rendered.resources.iter_mut().map(|r| &mut r.obj)) {
+            return fail(e);
+        }
+        rendered.yaml = rollpin::render::write_resources(&rendered.resources);
     }
     let objects: Vec<&serde_json::Value> = rendered.resources.iter().map(|r| &r.obj).collect();
     if args.release.require_digests || digests_param {

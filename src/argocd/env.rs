@@ -6,9 +6,23 @@ use std::collections::BTreeMap;
 
 use crate::argocd::parameters::{Parameter, ParameterValue, escape_name, parse_parameters_json};
 use crate::kustomize::order::Order;
+use crate::release::guard::{RenderDigest, shown};
+use crate::release::pin_images::{ImagePins, PinOrigin};
 
-/// The parameters rollpin takes (all strings).
-pub const KNOWN_PARAMETERS: [&str; 3] = ["reorder", "release-record", "require-digests"];
+/// The parameters rollpin takes, in announcement order: all strings but `pin-images` (a
+/// map, [`MAP_PARAMETER`]).
+pub const KNOWN_PARAMETERS: [&str; 5] = [
+    "reorder",
+    "release-record",
+    "require-digests",
+    "expect-render-digest",
+    "pin-images",
+];
+
+/// rollpin's map parameter. Argo CD also sets it as `PARAM_PIN_IMAGES_<KEY>`, but with
+/// each key escaped (`ghcr.io/acme/web:1.4` → `GHCR_IO_ACME_WEB_1_4`), so rollpin reads it
+/// from `ARGOCD_APP_PARAMETERS` only.
+pub const MAP_PARAMETER: &str = "pin-images";
 
 /// A parameter with a value rollpin cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -85,15 +99,26 @@ impl CmpEnv {
             Some(json) => parse_parameters_json(&json).map_err(EnvError)?,
             // Without the JSON form, only rollpin's own string parameters can be recovered
             // from `PARAM_<ESCAPED>` (Argo CD always sets both).
-            None => KNOWN_PARAMETERS
-                .iter()
-                .filter_map(|name| {
-                    param_vars.get(&escape_name(name)).map(|v| Parameter {
-                        name: name.to_string(),
-                        value: ParameterValue::String(v.clone()),
+            None => {
+                let map_prefix = format!("{}_", escape_name(MAP_PARAMETER));
+                if let Some(var) = param_vars.keys().find(|k| k.starts_with(&map_prefix)) {
+                    return Err(EnvError(format!(
+                        "parameter '{MAP_PARAMETER}': PARAM_{var} is set but ARGOCD_APP_PARAMETERS \
+                         is not; rollpin reads map parameters from ARGOCD_APP_PARAMETERS (the \
+                         PARAM_ names lose the image's characters)"
+                    )));
+                }
+                KNOWN_PARAMETERS
+                    .iter()
+                    .filter(|name| **name != MAP_PARAMETER)
+                    .filter_map(|name| {
+                        param_vars.get(&escape_name(name)).map(|v| Parameter {
+                            name: name.to_string(),
+                            value: ParameterValue::String(v.clone()),
+                        })
                     })
-                })
-                .collect(),
+                    .collect()
+            }
         };
         Ok(env)
     }
@@ -166,6 +191,44 @@ impl CmpEnv {
     /// The `require-digests` parameter: fail when an image is not pinned by digest.
     pub fn require_digests(&self) -> Result<bool, EnvError> {
         self.bool_parameter("require-digests")
+    }
+
+    /// The `expect-render-digest` parameter: the render digest (a release record's
+    /// `spec.renderDigest`) the render must have; empty or unset: no guard.
+    pub fn expect_render_digest(&self) -> Result<Option<RenderDigest>, EnvError> {
+        match self.string_parameter("expect-render-digest")? {
+            None | Some("") => Ok(None),
+            Some(text) => RenderDigest::parse(text).map(Some).map_err(|e| {
+                EnvError(format!(
+                    "parameter 'expect-render-digest': {e}, got {}",
+                    shown(text)
+                ))
+            }),
+        }
+    }
+
+    /// The `pin-images` map parameter (image → digest), checked; unset: no pins.
+    pub fn pin_images(&self) -> Result<ImagePins, EnvError> {
+        let mut pins = ImagePins::default();
+        match self.parameters.iter().find(|p| p.name == MAP_PARAMETER) {
+            None => {}
+            Some(Parameter {
+                value: ParameterValue::Map(map),
+                ..
+            }) => {
+                for (image, digest) in map {
+                    pins.insert(image, digest, PinOrigin::Parameter)
+                        .map_err(EnvError)?;
+                }
+            }
+            Some(_) => {
+                return Err(EnvError(format!(
+                    "parameter '{MAP_PARAMETER}' must be a map of image to digest (set it with \
+                     `map:` in the Application)"
+                )));
+            }
+        }
+        Ok(pins)
     }
 
     /// Parameters rollpin does not know, which it refuses rather than ignores.
@@ -294,5 +357,70 @@ mod tests {
                 .contains("'colour'")
         );
         assert!(CmpEnv::from_vars(vars(&[("ARGOCD_APP_PARAMETERS", "[{")])).is_err());
+    }
+
+    #[test]
+    fn expect_render_digest_parameter() {
+        let digest = format!("sha256:{}", "0a".repeat(32));
+        let json = format!(r#"[{{"name":"expect-render-digest","string":"{digest}"}}]"#);
+        let env = CmpEnv::from_vars(vars(&[("ARGOCD_APP_PARAMETERS", &json)])).unwrap();
+        env.check_known_parameters().unwrap();
+        assert_eq!(
+            env.expect_render_digest()
+                .unwrap()
+                .map(|d| d.as_str().to_string()),
+            Some(digest.clone())
+        );
+        // Without the JSON form, from PARAM_; empty means no guard.
+        let env = CmpEnv::from_vars(vars(&[("PARAM_EXPECT_RENDER_DIGEST", &digest)])).unwrap();
+        assert!(env.expect_render_digest().unwrap().is_some());
+        let env = CmpEnv::from_vars(vars(&[("PARAM_EXPECT_RENDER_DIGEST", "")])).unwrap();
+        assert_eq!(env.expect_render_digest().unwrap(), None);
+        let env = CmpEnv::from_vars(vars(&[("PARAM_EXPECT_RENDER_DIGEST", "sha256:abc")])).unwrap();
+        let e = env.expect_render_digest().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "parameter 'expect-render-digest': must be sha256: and 64 lowercase hex digits \
+             (a release record's spec.renderDigest), got \"sha256:abc\""
+        );
+    }
+
+    #[test]
+    fn pin_images_map_parameter() {
+        let digest = format!("sha256:{}", "b".repeat(64));
+        let json =
+            format!(r#"[{{"name":"pin-images","map":{{"ghcr.io/acme/web:1.4":"{digest}"}}}}]"#);
+        let env = CmpEnv::from_vars(vars(&[
+            ("ARGOCD_APP_PARAMETERS", &json),
+            ("PARAM_PIN_IMAGES_GHCR_IO_ACME_WEB_1_4", &digest),
+        ]))
+        .unwrap();
+        env.check_known_parameters().unwrap();
+        let mut want = ImagePins::default();
+        want.insert("ghcr.io/acme/web:1.4", &digest, PinOrigin::Parameter)
+            .unwrap();
+        assert_eq!(env.pin_images().unwrap(), want);
+        assert!(CmpEnv::default().pin_images().unwrap().is_empty());
+        let bad = r#"[{"name":"pin-images","map":{"web:1":"sha256:abc"}}]"#;
+        let env = CmpEnv::from_vars(vars(&[("ARGOCD_APP_PARAMETERS", bad)])).unwrap();
+        let e = env.pin_images().unwrap_err().to_string();
+        assert!(
+            e.starts_with(
+                "parameter 'pin-images': web:1: \"sha256:abc\" is not a well-formed digest"
+            ),
+            "{e}"
+        );
+        let string = r#"[{"name":"pin-images","string":"web:1"}]"#;
+        let env = CmpEnv::from_vars(vars(&[("ARGOCD_APP_PARAMETERS", string)])).unwrap();
+        let e = env.pin_images().unwrap_err().to_string();
+        assert!(e.starts_with("parameter 'pin-images' must be a map"), "{e}");
+        // The escaped PARAM_ form alone cannot be read back: refused, not ignored.
+        let e = CmpEnv::from_vars(vars(&[("PARAM_PIN_IMAGES_WEB_1", &digest)])).unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "parameter 'pin-images': PARAM_PIN_IMAGES_WEB_1 is set but ARGOCD_APP_PARAMETERS is not"
+            ),
+            "{e}"
+        );
     }
 }

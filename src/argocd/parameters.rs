@@ -125,6 +125,22 @@ pub fn announcements(default_reorder: &str) -> Vec<Announcement> {
         required: false,
         collection_type: "string".into(),
         string: Some("false".into()),
+    },
+    Announcement {
+        name: "expect-render-digest".into(),
+        title: "Expected render digest".into(),
+        tooltip: "sha256:… of the render without its record (a release record's spec.renderDigest): the render fails, printing nothing, when it differs. A rollback controller sets it so that Argo CD applies only exactly the recorded release.".into(),
+        required: false,
+        collection_type: "string".into(),
+        string: None,
+    },
+    Announcement {
+        name: "pin-images".into(),
+        title: "Pin images".into(),
+        tooltip: "image → digest (e.g. a tag-only image's digest observed running): every image field equal to a key is written as image@digest, after the render digest check; a key matching no image fails the render.".into(),
+        required: false,
+        collection_type: "map".into(),
+        string: None,
     }]
 }
 

@@ -169,7 +169,10 @@ pub fn image_pin(image: &str) -> ImagePin<'_> {
     }
 }
 
-fn is_digest(d: &str) -> bool {
+/// Whether `d` is an OCI digest, `algorithm:encoded`: `sha256` with 64 lowercase hex
+/// digits, `sha512` with 128, any other algorithm (lowercase letters and digits, parts
+/// joined by `+._-`) with a non-empty `[A-Za-z0-9=_-]` encoding.
+pub fn is_digest(d: &str) -> bool {
     let Some((algorithm, encoded)) = d.split_once(':') else {
         return false;
     };

@@ -1,7 +1,8 @@
 //! rollpin's own resources and the release flow: the release record (`RollbackManifest`)
 //! that pins what a revision deployed, the request to roll an app back to one
-//! (`RollbackRequest`), computing the pins at render time, the digest policy, and verifying
-//! a re-render (or the live state) against a record.
+//! (`RollbackRequest`), computing the pins at render time, the digest policy, the render
+//! guard (an expected render digest) and image pins given at render time, and verifying a
+//! re-render (or the live state) against a record.
 //!
 //! The types derive kube's `CustomResource`, so `rollpin crds` prints their CRDs from the
 //! same definitions the assessor ([`crate::health`]) reads.
@@ -9,6 +10,8 @@
 pub mod command;
 pub mod crds;
 pub mod digest;
+pub mod guard;
+pub mod pin_images;
 pub mod pins;
 pub mod policy;
 pub mod record;

@@ -120,6 +120,13 @@ fn is_label_value(v: &str) -> bool {
         && v.bytes().last().is_none_or(|b| b.is_ascii_alphanumeric())
 }
 
+/// A render's digest as a record's `spec.renderDigest` holds it: `sha256:` of the stream
+/// exactly as `rollpin render` prints it without the record. The render guard
+/// ([`super::guard`]) compares with the same value.
+pub fn render_digest(stream: &str) -> String {
+    sha256(stream.as_bytes())
+}
+
 /// The spec of a record for `objects`, rendered as `stream` (without any record). Each
 /// object's digest is taken over its document in `stream` when the stream holds one
 /// document per object (as `rollpin render` writes it); otherwise each object is written
@@ -162,7 +169,7 @@ pub fn spec_for(input: &RecordInput, objects: &[&Value], stream: &str) -> Rollba
             version: env!("CARGO_PKG_VERSION").into(),
             reorder: input.reorder.clone(),
         },
-        render_digest: sha256(stream.as_bytes()),
+        render_digest: render_digest(stream),
         resources,
         workloads: super::pins::workloads(objects.iter().copied()),
         images: super::pins::images(objects.iter().copied()),

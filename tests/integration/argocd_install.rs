@@ -192,6 +192,7 @@ fn install_adds_rollpin_crds_and_release_parameters() {
         assert_eq!(p["name"], a.name.as_str());
         assert_eq!(p["title"], a.title.as_str());
         assert_eq!(p["tooltip"], a.tooltip.as_str());
+        assert_eq!(p["collectionType"], a.collection_type.as_str());
         assert_eq!(p["string"].as_str(), a.string.as_deref());
     }
 }

@@ -1,6 +1,8 @@
 //! The binary run exactly as Argo CD's cmp-server runs a plugin: command and args from
 //! `plugin.yaml`, no shell, the working directory set to the application's directory
-//! inside a copy of the repository, and only Argo CD's environment.
+//! inside a copy of the repository, and only Argo CD's environment (parameters both as
+//! `ARGOCD_APP_PARAMETERS` and `PARAM_*`); a failure is checked as the message Argo CD
+//! shows for it (`ComparisonError`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -8,9 +10,12 @@ use std::process::{Command, Output};
 use rollpin::yaml::{Schema, parse_stream};
 use serde_json::Value;
 
-use crate::util::{assert_succeeds, manifest_dir};
+use crate::util::{assert_succeeds, manifest_dir, sha256_hex};
 
 const GENERATE: &str = "/spec/generate";
+
+/// The Application the emulated sidecar renders (`ARGOCD_APP_NAME`).
+const APP_NAME: &str = "storefront-prod";
 
 /// The `command` + `args` of the Command object at `pointer` in plugin.yaml (e.g.
 /// `/spec/generate`), with `rollpin` mapped to the test binary.
@@ -71,7 +76,7 @@ impl Checkout {
             .current_dir(self.root.join(app))
             .env_clear()
             .env("HOME", "/home/argocd")
-            .env("ARGOCD_APP_NAME", "storefront-prod")
+            .env("ARGOCD_APP_NAME", APP_NAME)
             .env("ARGOCD_APP_NAMESPACE", "storefront")
             .env("ARGOCD_APP_PROJECT_NAME", "default")
             .env(
@@ -253,5 +258,176 @@ fn release_record_parameter_pins_the_revision_argocd_renders() {
     assert!(
         stderr.contains("container storefront: ghcr.io/example-shop/storefront:1.9.0-rc.2"),
         "{stderr}"
+    );
+}
+
+/// The variables Argo CD's `ApplicationSourcePluginParameters.Environ()` sets for
+/// `params` (the Application's `plugin.parameters` as JSON): `ARGOCD_APP_PARAMETERS`,
+/// then `PARAM_<NAME>` for a string, `PARAM_<NAME>_<KEY>` for each map entry and
+/// `PARAM_<NAME>_<i>` for each array item, names and keys upper-cased with every
+/// character outside `[A-Z0-9_]` replaced by `_` (reference/execution.md §A3).
+fn argocd_parameter_env(params: &Value) -> Vec<(String, String)> {
+    let escaped = |s: &str| -> String {
+        s.to_ascii_uppercase()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    let mut env = vec![("ARGOCD_APP_PARAMETERS".to_string(), params.to_string())];
+    for p in params.as_array().expect("a parameter list") {
+        let base = format!("PARAM_{}", escaped(p["name"].as_str().unwrap_or("")));
+        if let Some(s) = p["string"].as_str() {
+            env.push((base.clone(), s.to_string()));
+        }
+        for (k, v) in p["map"].as_object().into_iter().flatten() {
+            env.push((
+                format!("{base}_{}", escaped(k)),
+                v.as_str().unwrap_or("").to_string(),
+            ));
+        }
+        for (i, v) in p["array"].as_array().into_iter().flatten().enumerate() {
+            env.push((format!("{base}_{i}"), v.as_str().unwrap_or("").to_string()));
+        }
+    }
+    env
+}
+
+fn env_refs(env: &[(String, String)]) -> Vec<(&str, &str)> {
+    env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+/// The message Argo CD shows when the generate command fails during a sync: the
+/// sidecar's ``"`<command args>` failed exit status N: <trimmed stderr>"``, wrapped by the
+/// cmp-server, the repo-server and the controller, as the Application's
+/// `ComparisonError` condition and the operation's message (reference/execution.md §A6,
+/// Argo CD v3.3.14 and later).
+fn comparison_error(out: &Output) -> String {
+    let text = std::fs::read_to_string(manifest_dir().join("plugin.yaml")).expect("plugin.yaml");
+    let doc = parse_stream(&text, Schema::Kyaml).expect("plugin.yaml parses");
+    let generate = &doc[0].value["spec"]["generate"];
+    let args: Vec<&str> = ["command", "args"]
+        .iter()
+        .flat_map(|k| generate[*k].as_array().into_iter().flatten())
+        .filter_map(Value::as_str)
+        .collect();
+    let code = out.status.code().expect("exited, not killed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let cmd_error = format!(
+        "`{}` failed exit status {code}: {}",
+        args.join(" "),
+        stderr.trim()
+    );
+    format!(
+        "ComparisonError: Failed to load target state: failed to generate manifest for source \
+         1 of 1: rpc error: code = Unknown desc = CMP processing failed for application \
+         {APP_NAME:?}: error generating manifests in cmp: rpc error: code = Unknown desc = error \
+         generating manifests: {cmd_error}"
+    )
+}
+
+#[test]
+fn expect_render_digest_parameter_guards_what_argocd_applies() {
+    let repo = Checkout::of_examples();
+    let production =
+        std::fs::read(manifest_dir().join("fixtures/examples/production.yaml")).expect("recorded");
+    let staging =
+        std::fs::read(manifest_dir().join("fixtures/examples/staging.yaml")).expect("recorded");
+    let params = |digest: &str| {
+        argocd_parameter_env(&serde_json::json!([
+            {"name": "release-record", "string": "true"},
+            {"name": "expect-render-digest", "string": digest},
+        ]))
+    };
+    // The recorded release: applied as rendered, with its record.
+    let env = params(&sha256_hex(&production));
+    let out = repo.run(GENERATE, "overlays/production", &env_refs(&env));
+    assert_succeeds(&out);
+    assert!(out.stdout.starts_with(&production));
+    assert_eq!(
+        objects(&out.stdout).last().expect("objects")["spec"]["renderDigest"],
+        sha256_hex(&production).as_str()
+    );
+    // Another release's digest: nothing to apply, one line in Argo CD's message.
+    let env = params(&sha256_hex(&staging));
+    let out = repo.run(GENERATE, "overlays/production", &env_refs(&env));
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "Argo CD would apply partial output");
+    assert_eq!(
+        comparison_error(&out),
+        format!(
+            "ComparisonError: Failed to load target state: failed to generate manifest for \
+             source 1 of 1: rpc error: code = Unknown desc = CMP processing failed for \
+             application \"storefront-prod\": error generating manifests in cmp: rpc error: \
+             code = Unknown desc = error generating manifests: `rollpin render` failed exit \
+             status 1: rollpin: E_RENDER_DIGEST_MISMATCH expected {} got {}: this render of 7 \
+             objects is not the expected release (a stream digest cannot name the objects that \
+             differ; rollpin verify --record with the release's RollbackManifest lists them)",
+            sha256_hex(&staging),
+            sha256_hex(&production)
+        )
+    );
+    assert_eq!(objects(&production).len(), 7);
+    // A malformed value names the parameter.
+    let env = params("sha256:5e2d1f0");
+    let out = repo.run(GENERATE, "overlays/production", &env_refs(&env));
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(
+        comparison_error(&out).ends_with(
+            "`rollpin render` failed exit status 1: Error: parameter 'expect-render-digest': \
+             must be sha256: and 64 lowercase hex digits (a release record's \
+             spec.renderDigest), got \"sha256:5e2d1f0\""
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn pin_images_parameter_pins_what_argocd_applies() {
+    let repo = Checkout::of_examples();
+    let digest = "sha256:7d3c1b2a5b0f8c6a0e2f4c1d9a7e3b6d8c2f1a0e9d7c5b3a1f2e4d6c8b0a9e7f";
+    let image = "ghcr.io/example-shop/storefront:1.9.0-rc.2";
+    let env = argocd_parameter_env(&serde_json::json!([
+        {"name": "require-digests", "string": "true"},
+        {"name": "pin-images", "map": {image: digest}},
+    ]));
+    assert!(
+        env.iter()
+            .any(|(k, _)| k == "PARAM_PIN_IMAGES_GHCR_IO_EXAMPLE_SHOP_STOREFRONT_1_9_0_RC_2"),
+        "{env:?}"
+    );
+    // Staging's tag-only image, pinned to the digest observed running, passes the policy.
+    let out = repo.run(GENERATE, "overlays/staging", &env_refs(&env));
+    let stdout = assert_succeeds(&out);
+    let plain = std::fs::read_to_string(manifest_dir().join("fixtures/examples/staging.yaml"))
+        .expect("recorded");
+    let line = format!("        image: {image}\n");
+    assert_eq!(plain.matches(&line).count(), 1);
+    assert_eq!(
+        stdout,
+        plain.replace(&line, &format!("        image: {image}@{digest}\n"))
+    );
+    // A pin for an image the app does not run.
+    let env = argocd_parameter_env(&serde_json::json!([
+        {"name": "pin-images", "map": {"ghcr.io/example-shop/storefront:1.8.2": digest}},
+    ]));
+    let out = repo.run(GENERATE, "overlays/staging", &env_refs(&env));
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(
+        comparison_error(&out).ends_with(
+            "failed exit status 1: Error: no image in the render is \
+             ghcr.io/example-shop/storefront:1.8.2 (from parameter 'pin-images'): a pin must \
+             equal an image field exactly as rendered, registry and tag included"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

@@ -6,6 +6,7 @@ mod cmp;
 mod corpus;
 mod determinism;
 mod fixtures;
+mod guard;
 mod hostile;
 mod path_safety;
 mod properties;

@@ -4,10 +4,8 @@
 
 use std::process::{Command, Output};
 
+use crate::util::{App, assert_fails, assert_succeeds as stdout, sha256_hex};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
-
-use crate::util::{App, assert_fails, assert_succeeds as stdout};
 
 const REV: &str = "0123456789abcdef0123456789abcdef01234567";
 
@@ -74,12 +72,6 @@ fn docs(yaml: &str) -> Vec<Value> {
         .into_iter()
         .map(|d| d.value)
         .collect()
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    let d = Sha256::digest(bytes);
-    let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
 }
 
 #[test]

@@ -113,3 +113,11 @@ pub fn assert_succeeds(out: &Output) -> String {
     );
     String::from_utf8(out.stdout.clone()).expect("utf-8 stdout")
 }
+
+/// `sha256:<hex>` of `bytes`, computed here (not by rollpin) so tests can check its digests.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(bytes);
+    let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
