@@ -322,6 +322,7 @@ impl ReleaseArgs {
                 target_revision: pick(&self.target_revision, &cmp.target_revision),
             },
             reorder: crate::release::record::reorder_name(reorder).to_string(),
+            pinned: None,
         }
     }
 }

@@ -106,10 +106,14 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
     for w in &rendered.warnings {
         eprintln!("{w}");
     }
+    let mut pinned = None;
     if !pins.is_empty() {
         if let Err(e) = pins.apply(rendered.resources.iter_mut().map(|r| &mut r.obj)) {
             return fail(e);
         }
+        // The record keeps the pins and the digest the guard compares (before them).
+        let unpinned = rollpin::release::record::render_digest(&rendered.yaml);
+        pinned = Some((unpinned, pins.to_map()));
         rendered.yaml = rollpin::render::write_resources(&rendered.resources);
     }
     let objects: Vec<&serde_json::Value> = rendered.resources.iter().map(|r| &r.obj).collect();
@@ -122,7 +126,8 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
     let mut yaml = rendered.yaml.as_str();
     let with_record;
     if args.release.release_record || record_param {
-        let input = args.release.record_input(&cmp, &cfg.options.reorder);
+        let mut input = args.release.record_input(&cmp, &cfg.options.reorder);
+        input.pinned = pinned;
         let record = rollpin::release::record::record(&input, &objects, yaml)
             .and_then(|r| rollpin::release::record::write_record(&r));
         match record {

@@ -102,13 +102,29 @@ pub fn run(cfg: &VerifyConfig, fs: &dyn FileSystem) -> Result<VerifyOutcome, Ver
             repo_root: cfg.repo_root.clone(),
             limits: cfg.limits,
         };
-        let rendered = crate::render::render(fs, dir, &options)
+        let mut rendered = crate::render::render(fs, dir, &options)
             .map_err(|e| VerifyError(format!("re-rendering {}: {e}", dir.display())))?;
+        // A record made with image pins: re-apply them, as the render did.
+        let mut pinned = None;
+        if !spec.renderer.pin_images.is_empty() {
+            let mut pins = super::pin_images::ImagePins::default();
+            for (image, digest) in &spec.renderer.pin_images {
+                pins.insert(image, digest, super::pin_images::PinOrigin::Record)
+                    .map_err(|e| VerifyError(format!("{}: {e}", cfg.record.display())))?;
+            }
+            let unpinned = super::record::render_digest(&rendered.yaml);
+            // A pin that matches no image means the render is not the release's: the
+            // comparison below reports how it differs.
+            let _unmatched = pins.apply(rendered.resources.iter_mut().map(|r| &mut r.obj));
+            rendered.yaml = crate::render::write_resources(&rendered.resources);
+            pinned = Some((unpinned, pins.to_map()));
+        }
         let objects: Vec<&Value> = rendered.resources.iter().map(|r| &r.obj).collect();
         let input = RecordInput {
             app: spec.app.clone(),
             source: spec.source.clone(),
             reorder: spec.renderer.reorder.clone(),
+            pinned,
             ..RecordInput::default()
         };
         let fresh = spec_for(&input, &objects, &rendered.yaml);

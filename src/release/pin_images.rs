@@ -20,6 +20,8 @@ pub enum PinOrigin {
     Flag,
     /// The plugin parameter `pin-images`.
     Parameter,
+    /// A release record's `spec.renderer.pinImages` (verify re-applies them).
+    Record,
 }
 
 impl std::fmt::Display for PinOrigin {
@@ -27,6 +29,7 @@ impl std::fmt::Display for PinOrigin {
         f.write_str(match self {
             PinOrigin::Flag => "--pin-image",
             PinOrigin::Parameter => "parameter 'pin-images'",
+            PinOrigin::Record => "spec.renderer.pinImages",
         })
     }
 }
@@ -95,6 +98,14 @@ impl ImagePins {
     /// Whether there is nothing to pin.
     pub fn is_empty(&self) -> bool {
         self.pins.is_empty()
+    }
+
+    /// The pins as the record keeps them: image → digest.
+    pub fn to_map(&self) -> BTreeMap<String, String> {
+        self.pins
+            .iter()
+            .map(|(image, (digest, _))| (image.clone(), digest.clone()))
+            .collect()
     }
 
     /// Adds a pin, checked with [`check_pin`]; the same image pinned again to another

@@ -40,6 +40,8 @@ pub struct RecordInput {
     pub source: SourcePin,
     /// The `--reorder` option as given (`legacy`, `none` or empty).
     pub reorder: String,
+    /// Images pinned after the render, and the digest of the stream before them.
+    pub pinned: Option<(String, std::collections::BTreeMap<String, String>)>,
 }
 
 /// How the record names a `--reorder` choice: `legacy`, `none`, or empty for the default.
@@ -168,8 +170,16 @@ pub fn spec_for(input: &RecordInput, objects: &[&Value], stream: &str) -> Rollba
             name: "rollpin".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             reorder: input.reorder.clone(),
+            pin_images: input
+                .pinned
+                .as_ref()
+                .map(|(_, p)| p.clone())
+                .unwrap_or_default(),
         },
-        render_digest: render_digest(stream),
+        render_digest: match &input.pinned {
+            Some((unpinned, _)) => unpinned.clone(),
+            None => render_digest(stream),
+        },
         resources,
         workloads: super::pins::workloads(objects.iter().copied()),
         images: super::pins::images(objects.iter().copied()),

@@ -109,6 +109,11 @@ pub struct RendererPin {
     /// The `--reorder` option (`legacy` or `none`; empty: the default).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub reorder: String,
+    /// Images pinned after the render (`pin-images`, image → digest): `renderDigest` is
+    /// the stream before them (what `expect-render-digest` compares); the resources,
+    /// workloads and images describe the pinned output. A re-render applies them again.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub pin_images: std::collections::BTreeMap<String, String>,
 }
 
 /// One rendered object and the digest of its YAML document.

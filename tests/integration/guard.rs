@@ -426,7 +426,19 @@ fn a_record_of_a_pinned_render_pins_the_pinned_output() {
         .and_then(|r| r.strip_prefix("---\n"))
         .expect("the record follows the pinned stream");
     let spec = &documents(rest)[0]["spec"];
-    assert_eq!(spec["renderDigest"], sha256_hex(pinned.as_bytes()).as_str());
+    // The record's renderDigest is the stream before the pins — what the guard compares
+    // when Argo CD re-renders this release — and the pins are recorded with it.
+    let unpinned = read("fixtures/render-guard/expected.yaml");
+    assert_eq!(
+        spec["renderDigest"],
+        sha256_hex(unpinned.as_bytes()).as_str()
+    );
+    assert_ne!(spec["renderDigest"], sha256_hex(pinned.as_bytes()).as_str());
+    let recorded_pins = &spec["renderer"]["pinImages"];
+    assert_eq!(
+        recorded_pins.as_object().map(|m| m.len()),
+        Some(pin_flags().len() / 2)
+    );
     let pinned_docs: Vec<String> = pinned.split("\n---\n").map(str::to_string).collect();
     let doc_digests: Vec<String> = pinned_docs
         .iter()
@@ -493,7 +505,7 @@ fn parameters_announce_both() {
 }
 
 #[test]
-fn verify_of_a_pinned_record_reports_the_pins_as_image_differences() {
+fn verify_of_a_pinned_record_re_applies_its_pins() {
     let dir = tempfile::tempdir().expect("tempdir");
     let record = dir.path().join("record.yaml");
     let record = record.to_str().expect("utf-8 path");
@@ -513,26 +525,38 @@ fn verify_of_a_pinned_record_reports_the_pins_as_image_differences() {
         &[],
     );
     assert_succeeds(&out);
+    // The record says which images were pinned; verify pins them again and finds the
+    // release exact.
     let app = path("fixtures/render-guard/app");
     let out = rollpin(
         &["verify", &app, "--record", record, "--allow-unpinned"],
         &[],
     );
-    assert_eq!(out.status.code(), Some(3));
-    let report = String::from_utf8_lossy(&out.stdout);
-    let lines: Vec<&str> = report.lines().skip(1).map(str::trim_start).collect();
     assert_eq!(
-        lines,
-        [
-            format!(
-                "image    apps/v1 Deployment shop/web container app: ghcr.io/acme/web:1.4@{WEB} -> ghcr.io/acme/web:1.4"
-            ),
-            format!(
-                "image    apps/v1 Deployment shop/web initContainer migrate: ghcr.io/acme/web:1.4@{WEB} -> ghcr.io/acme/web:1.4"
-            ),
-            format!(
-                "image    v1 Pod shop/debug field spec.ephemeralContainers[0].image: ghcr.io/acme/web:1.4@{WEB} -> ghcr.io/acme/web:1.4"
-            ),
-        ]
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // A record whose pins were tampered with is not.
+    let text = std::fs::read_to_string(record).expect("record");
+    let other = "sha256:".to_string() + &"e".repeat(64);
+    std::fs::write(
+        record,
+        text.replace(
+            &format!("ghcr.io/acme/web:1.4: {WEB}"),
+            &format!("ghcr.io/acme/web:1.4: {other}"),
+        ),
+    )
+    .expect("write");
+    let out = rollpin(
+        &["verify", &app, "--record", record, "--allow-unpinned"],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
     );
 }
