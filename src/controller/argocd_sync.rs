@@ -66,11 +66,19 @@ fn source(app: &Value, record: &RollbackManifest, pinned: &[ObservedImage]) -> V
         .filter(|p| !matches!(str_at(p, "/name"), "expect-render-digest" | "pin-images"))
         .collect();
     params.push(json!({"name": "expect-render-digest", "string": record.spec.render_digest}));
-    if !pinned.is_empty() {
-        let map: Map<String, Value> = pinned
-            .iter()
-            .map(|p| (p.image.clone(), Value::String(p.digest.clone())))
-            .collect();
+    // The pins the release was rendered with, and tag-only images pinned to what ran.
+    let mut map: Map<String, Value> = record
+        .spec
+        .renderer
+        .pin_images
+        .iter()
+        .map(|(image, digest)| (image.clone(), Value::String(digest.clone())))
+        .collect();
+    for p in pinned {
+        map.entry(p.image.clone())
+            .or_insert_with(|| Value::String(p.digest.clone()));
+    }
+    if !map.is_empty() {
         params.push(json!({"name": "pin-images", "map": map}));
     }
     src["plugin"]["parameters"] = Value::Array(params);

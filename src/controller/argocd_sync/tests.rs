@@ -113,3 +113,20 @@ fn progress_is_read_from_the_operation_and_its_state() {
     app["status"]["operationState"]["operation"] = json!({"info": []});
     assert_eq!(progress(&app, "u"), OperationProgress::NotStarted);
 }
+
+#[test]
+fn the_pins_a_release_was_rendered_with_are_passed_again() {
+    let app = plugin_app();
+    let mut record = record_a();
+    record
+        .spec
+        .renderer
+        .pin_images
+        .insert("envoy:1.30".into(), digest('c'));
+    let op = operation(&app, &record, &[], "u");
+    let params = op["sync"]["source"]["plugin"]["parameters"]
+        .as_array()
+        .unwrap();
+    let pins = params.iter().find(|p| p["name"] == "pin-images").unwrap();
+    assert_eq!(pins["map"], json!({"envoy:1.30": digest('c')}));
+}
