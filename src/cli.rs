@@ -580,8 +580,8 @@ pub enum StrategyArg {
     /// Each recorded workload gets its pod template back from its revision history.
     #[value(name = "Workloads")]
     Workloads,
-    /// Argo CD re-renders and syncs the recorded revision (not implemented by the
-    /// controller yet: it fails the request saying so).
+    /// Argo CD re-renders and syncs the recorded revision, guarded by the record's
+    /// render digest (the default).
     #[value(name = "ArgoCD")]
     ArgoCd,
 }
@@ -623,7 +623,7 @@ pub struct RollbackArgs {
     )]
     pub to: String,
     /// How the release is restored.
-    #[arg(long, value_enum, default_value_t = StrategyArg::Workloads, ignore_case = true)]
+    #[arg(long, value_enum, default_value_t = StrategyArg::ArgoCd, ignore_case = true)]
     pub strategy: StrategyArg,
     /// How long the rollback may take from now (30s, 10m, 1h); default: the controller's.
     #[arg(long, value_name = "DURATION", value_parser = crate::controller::config::parse_duration)]

@@ -236,6 +236,7 @@ pub fn request(name: &str, target: RollbackTarget, created: i64) -> RollbackRequ
         RollbackRequestSpec {
             app: "shop".into(),
             target,
+            strategy: Some(crate::release::RollbackStrategy::Workloads),
             ..Default::default()
         },
     );

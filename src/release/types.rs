@@ -272,8 +272,10 @@ pub struct RollbackRequestSpec {
     pub app: String,
     /// The release to return to.
     pub target: RollbackTarget,
-    /// How the release is restored (`Workloads`: each recorded workload's pod template
-    /// from its own revision history, as `kubectl rollout undo` does).
+    /// How the release is restored: `ArgoCD` (default: Argo CD re-renders and syncs the
+    /// recorded revision, guarded by the record's digest) or `Workloads` (each recorded
+    /// workload's pod template from its own revision history, as `kubectl rollout undo`
+    /// does).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strategy: Option<RollbackStrategy>,
     /// When the rollback must have finished; past it, an unfinished rollback is Degraded
@@ -297,9 +299,9 @@ pub struct RollbackRequestSpec {
 pub enum RollbackStrategy {
     /// Each recorded workload (Deployment, StatefulSet, DaemonSet) gets back its pod
     /// template from its own revision history; no Git or repo-server needed.
-    #[default]
     Workloads,
     /// Argo CD re-renders and syncs the recorded revision, guarded by the record's digest.
+    #[default]
     #[serde(rename = "ArgoCD")]
     ArgoCd,
 }
