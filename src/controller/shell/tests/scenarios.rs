@@ -459,3 +459,95 @@ async fn a_finished_request_reads_nothing() {
     );
     assert!(calls.is_empty());
 }
+
+fn argocd_world() -> Snapshot {
+    let mut snap = world();
+    snap.app.as_mut().unwrap()["spec"]["source"]["plugin"] =
+        json!({"name": "rollpin", "parameters": [{"name": "release-record", "string": "true"}]});
+    snap.request.spec.strategy = Some(crate::release::RollbackStrategy::ArgoCd);
+    snap.requests[0].spec.strategy = Some(crate::release::RollbackStrategy::ArgoCd);
+    snap
+}
+
+/// The first reconcile of an ArgoCD-strategy request up to the operation write.
+fn argocd_script(
+    snap: &Snapshot,
+    operation_reply: Box<dyn FnOnce(&Value) -> (u16, Value) + Send>,
+) -> Vec<Expect> {
+    let mut s = reads(snap, false);
+    s.push(expect("PATCH", STATUS, phase_written("Switching")));
+    s.extend(events("Switching", true));
+    let mut paused = paused_app(snap);
+    paused["metadata"]["resourceVersion"] = json!("51");
+    s.push(expect("PATCH", APP, move |_| (200, paused)));
+    s.extend(events("SyncPaused", true));
+    s.push(expect("PATCH", APP, operation_reply));
+    s
+}
+
+#[tokio::test]
+async fn argocd_strategy_writes_argo_cds_operation_after_the_pause() {
+    let snap = argocd_world();
+    let record_digest = digest('f');
+    let mut s = argocd_script(
+        &snap,
+        Box::new(move |b| {
+            // Guarded by the version the pause returned, not the stale one read before it.
+            assert_eq!(
+                b[0],
+                json!({"op": "replace", "path": "/metadata/resourceVersion", "value": "51"})
+            );
+            assert_eq!(b[1]["path"], "/operation");
+            let op = &b[1]["value"];
+            assert_eq!(op["initiatedBy"], json!({"username": "rollpin-controller"}));
+            assert_eq!(
+                op["info"],
+                json!([{"name": "rollpin.dev/request", "value": "uid-back"}])
+            );
+            assert_eq!(op["sync"]["revision"], REV_A);
+            assert_eq!(op["sync"]["syncStrategy"], json!({"apply": {}}));
+            assert_eq!(op["sync"]["syncOptions"], json!(["CreateNamespace=true"]));
+            assert_eq!(
+                op["sync"]["source"]["repoURL"],
+                "https://git.example.com/shop.git"
+            );
+            assert_eq!(
+                op["sync"]["source"]["plugin"]["parameters"],
+                json!([{"name": "release-record", "string": "true"},
+                       {"name": "expect-render-digest", "string": record_digest}])
+            );
+            (200, b.clone())
+        }),
+    );
+    s.push(expect("PATCH", STATUS, |b| {
+        assert_eq!(b[0]["value"]["phase"], "Switching");
+        assert!(
+            b[0]["value"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Argo CD is syncing revision")
+        );
+        (200, json!({}))
+    }));
+    s.extend(events("SyncStarted", true));
+    let (result, calls, _) = run(&snap, ts(210), s).await;
+    result.expect("reconcile");
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.uri.contains("/deployments/") && c.method == "PATCH")
+    );
+}
+
+#[tokio::test]
+async fn argocd_strategy_conflict_on_the_application_is_re_read() {
+    let snap = argocd_world();
+    let s = argocd_script(&snap, Box::new(status(409, "Conflict")));
+    let (result, _, _) = run(&snap, ts(210), s).await;
+    let err = result.unwrap_err();
+    assert!(err.is_conflict());
+    assert_eq!(
+        err.to_string(),
+        "Pending: writing Application shop: the server answered 409 Conflict (409)"
+    );
+}
