@@ -17,7 +17,7 @@ use crate::controller::shell::reconcile::{ReconcileError, reconcile};
 use crate::controller::{Config, str_at};
 
 type Handle = tower_test::mock::Handle<Request<Body>, Response<Body>>;
-type ReplyFn = Box<dyn FnOnce(&Value) -> (u16, Value) + Send>;
+pub type ReplyFn = Box<dyn FnOnce(&Value) -> (u16, Value) + Send>;
 
 /// One expected request.
 pub struct Expect {

@@ -470,10 +470,7 @@ fn argocd_world() -> Snapshot {
 }
 
 /// The first reconcile of an ArgoCD-strategy request up to the operation write.
-fn argocd_script(
-    snap: &Snapshot,
-    operation_reply: Box<dyn FnOnce(&Value) -> (u16, Value) + Send>,
-) -> Vec<Expect> {
+fn argocd_script(snap: &Snapshot, operation_reply: ReplyFn) -> Vec<Expect> {
     let mut s = reads(snap, false);
     s.push(expect("PATCH", STATUS, phase_written("Switching")));
     s.extend(events("Switching", true));
