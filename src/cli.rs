@@ -483,6 +483,14 @@ pub struct ControllerArgs {
     /// The deadline of a request that sets none, after its creation (30s, 10m, 1h).
     #[arg(long, default_value = "10m", value_parser = crate::controller::config::parse_duration)]
     pub default_deadline: std::time::Duration,
+    /// How many release records of an app to keep; older ones are deleted, never one
+    /// Argo CD's status.history still lists.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub keep_records: usize,
+    /// How long after a sync a release may take to settle before its record is marked
+    /// Verified=False with the drift (30s, 10m, 1h).
+    #[arg(long, default_value = "10m", value_parser = crate::controller::config::parse_duration)]
+    pub verify_timeout: std::time::Duration,
     /// Log format.
     #[arg(long, value_enum, default_value_t = LogFormatArg::Json)]
     pub log_format: LogFormatArg,
@@ -530,6 +538,8 @@ impl ControllerArgs {
                 argocd_namespace: self.argocd_namespace.clone(),
                 extra_request_namespaces: self.request_namespaces.clone(),
                 default_deadline: self.default_deadline,
+                keep_records: self.keep_records,
+                verify_timeout: self.verify_timeout,
                 ..Default::default()
             },
             format: match self.log_format {
