@@ -32,7 +32,8 @@ pub enum Command {
     /// Re-render an app (or read live objects) and compare with a release record; exit 3
     /// and list every difference when they differ.
     Verify(VerifyArgs),
-    /// Print the CustomResourceDefinitions of RollbackManifest and RollbackRequest.
+    /// Print the CustomResourceDefinitions of RollbackManifest, RollbackRequest and
+    /// RollbackPolicy.
     Crds,
 }
 

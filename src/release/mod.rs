@@ -12,7 +12,7 @@ pub mod digest;
 pub mod pins;
 pub mod policy;
 pub mod record;
-mod schema;
+pub(crate) mod schema;
 mod types;
 pub mod verify;
 
