@@ -379,3 +379,26 @@ fn slo_check_usage_errors() {
     assert_eq!(out.0, Some(1), "{}", out.1);
     assert!(out.1.contains("https is not supported"), "{}", out.1);
 }
+
+/// The README's example policy reads and validates (no Prometheus needed).
+#[test]
+fn readme_example_policy_is_valid() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .unwrap_or_else(|e| panic!("README.md: {e}"));
+    let section = readme
+        .split("## Automatic rollback on SLOs")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no SLO section"));
+    let yaml = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .unwrap_or_else(|| panic!("no yaml block"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("policy.yaml");
+    std::fs::write(&path, yaml).unwrap_or_else(|e| panic!("{e}"));
+    let p = rollpin::slo::check::read_policy(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.spec.metrics.len(), 2);
+    let valid = rollpin::slo::validate::validate(&p.spec, None);
+    assert!(valid.is_ok(), "{valid:?}");
+}
