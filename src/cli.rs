@@ -34,7 +34,8 @@ pub enum Command {
     /// Re-render an app (or read live objects) and compare with a release record; exit 3
     /// and list every difference when they differ.
     Verify(VerifyArgs),
-    /// Print the CustomResourceDefinitions of RollbackManifest and RollbackRequest.
+    /// Print the CustomResourceDefinitions of RollbackManifest, RollbackRequest and
+    /// RollbackPolicy.
     Crds,
     /// Run the rollback controller: act on RollbackRequests (pre-check, switch,
     /// post-verify) in the cluster of the kubeconfig or service account.
@@ -51,6 +52,63 @@ pub enum Command {
     /// Restore the automated sync a rollback of APP paused.
     #[cfg(feature = "controller")]
     Resume(ResumeArgs),
+    /// SLO-driven rollback (RollbackPolicy).
+    Slo(SloArgs),
+}
+
+/// Arguments of `rollpin slo`.
+#[derive(Debug, clap::Args)]
+pub struct SloArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: SloCommand,
+}
+
+/// Subcommands of `rollpin slo`.
+#[derive(Debug, Subcommand)]
+pub enum SloCommand {
+    /// Evaluate a RollbackPolicy's metrics once over the bake window ending at --at and
+    /// print every measurement and the verdict; exit 0 Successful, 3 Failed, 4
+    /// Inconclusive, 1 Error. The controller's allow-list does not apply here.
+    Check(SloCheckArgs),
+}
+
+/// `--output` values of `rollpin slo check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SloCheckOutput {
+    /// One line per measurement, then the verdict.
+    Text,
+    /// JSON: the window, each metric with its measurements, the verdict.
+    Json,
+}
+
+/// Arguments of `rollpin slo check`.
+#[derive(Debug, clap::Args)]
+pub struct SloCheckArgs {
+    /// A file holding the RollbackPolicy (YAML or JSON; the first one in it).
+    #[arg(value_name = "POLICY.yaml")]
+    pub policy: PathBuf,
+    /// Query this Prometheus instead of every metric's address (http:// only).
+    #[arg(long, value_name = "URL")]
+    pub prometheus: Option<String>,
+    /// The end of the bake window, RFC 3339 [default: now].
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<crate::health::Timestamp>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = SloCheckOutput::Text)]
+    pub output: SloCheckOutput,
+}
+
+impl SloCheckArgs {
+    /// Validates the flags; `now` is the window's end unless `--at` is given.
+    pub fn config(&self, now: crate::health::Timestamp) -> crate::slo::check::CheckConfig {
+        crate::slo::check::CheckConfig {
+            policy: self.policy.clone(),
+            prometheus: self.prometheus.clone(),
+            at: self.at.unwrap_or(now),
+            json: self.output == SloCheckOutput::Json,
+        }
+    }
 }
 
 /// Arguments of `rollpin argocd-cm`.

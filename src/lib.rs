@@ -16,5 +16,6 @@ pub mod kustomize;
 pub mod release;
 pub mod render;
 pub mod resource;
+pub mod slo;
 pub mod strconv;
 pub mod yaml;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use rollpin::argocd::CmpEnv;
-use rollpin::cli::{Cli, Command, VerifyOutput};
+use rollpin::cli::{Cli, Command, SloCommand, VerifyOutput};
 use rollpin::kustomize::fs::DiskFs;
 use rollpin::release::command::ReportFormat;
 
@@ -49,6 +49,12 @@ fn main() -> ExitCode {
         Command::History(args) => cluster::history(&args),
         #[cfg(feature = "controller")]
         Command::Resume(args) => cluster::resume(&args),
+        Command::Slo(args) => match args.command {
+            SloCommand::Check(check) => match rollpin::slo::check::run(&check.config(now())) {
+                Ok(o) => print_stdout(&o.stdout, ExitCode::from(o.exit_code)),
+                Err(e) => fail(error_chain(&e)),
+            },
+        },
     }
 }
 
@@ -198,8 +204,8 @@ fn verify(args: &rollpin::cli::VerifyArgs) -> ExitCode {
     }
 }
 
-/// The clock, read only here (for `rollpin health` and `rollpin verify -o status`; never
-/// by a render), to whole seconds.
+/// The clock, read only here (for `rollpin health`, `rollpin verify -o status` and
+/// `rollpin slo check`; never by a render), to whole seconds.
 fn now() -> rollpin::health::Timestamp {
     let since_epoch = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

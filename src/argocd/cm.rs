@@ -269,6 +269,7 @@ fn builtin_tiers(
         match (r.group, r.kind) {
             (crate::release::GROUP, "RollbackRequest") => tiers.push(Tier::RollbackRequest),
             (crate::release::GROUP, "RollbackManifest") => tiers.push(Tier::RollbackManifest),
+            (crate::release::GROUP, "RollbackPolicy") => tiers.push(Tier::RollbackPolicy),
             _ => {
                 return Err(match after {
                     Some(rule) => CmError::FallsThroughToArgoCd {
@@ -318,7 +319,7 @@ pub fn plan(user: &RuleSet, generic_groups: &[String]) -> Result<Vec<Customizati
     for r in &rules::builtin().rules {
         push_exact(&r.group, &r.kind);
     }
-    for kind in ["RollbackManifest", "RollbackRequest"] {
+    for kind in ["RollbackManifest", "RollbackRequest", "RollbackPolicy"] {
         push_exact(crate::release::GROUP, kind);
     }
     let mut out = Vec::new();

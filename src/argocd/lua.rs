@@ -4,7 +4,7 @@
 //!
 //! A script is a chain of *tiers* tried in order until one answers, mirroring
 //! [`crate::health::Assessor::assess_object`]: a declarative rule ([`Tier::Rule`], its checks
-//! in order, then its default or nothing), rollpin's RollbackRequest / RollbackManifest, the
+//! in order, then its default or nothing), rollpin's RollbackRequest / RollbackManifest / RollbackPolicy, the
 //! generic conditions, or a run-time choice among glob rules ([`Tier::Globs`]).
 //!
 //! The helpers (`lua/*.lua`) use only what Argo CD opens without `useOpenLibs` — base,
@@ -28,6 +28,7 @@ const HELPERS: &str = include_str!("lua/helpers.lua");
 const GENERIC: &str = include_str!("lua/generic.lua");
 const ROLLBACK_REQUEST: &str = include_str!("lua/rollback_request.lua");
 const ROLLBACK_MANIFEST: &str = include_str!("lua/rollback_manifest.lua");
+const ROLLBACK_POLICY: &str = include_str!("lua/rollback_policy.lua");
 const DISPATCH: &str = include_str!("lua/dispatch.lua");
 
 /// One step of a script's chain.
@@ -42,6 +43,8 @@ pub enum Tier<'a> {
     RollbackRequest,
     /// rollpin's RollbackManifest.
     RollbackManifest,
+    /// rollpin's RollbackPolicy.
+    RollbackPolicy,
     /// Generic conditions (always answers).
     Generic,
 }
@@ -52,7 +55,10 @@ impl Tier<'_> {
         match self {
             Tier::Rule(r) => r.default.is_some(),
             Tier::Globs(_) => false,
-            Tier::RollbackRequest | Tier::RollbackManifest | Tier::Generic => true,
+            Tier::RollbackRequest
+            | Tier::RollbackManifest
+            | Tier::RollbackPolicy
+            | Tier::Generic => true,
         }
     }
 }
@@ -72,7 +78,7 @@ pub fn script(title: &str, tiers: &[Tier<'_>]) -> Script {
     let mut body = String::new();
     let mut calls = Vec::new();
     let mut open_libs = false;
-    let (mut generic, mut request, mut manifest) = (false, false, false);
+    let (mut generic, mut request, mut manifest, mut policy) = (false, false, false, false);
     let mut rule_no = 0;
     for tier in tiers {
         match tier {
@@ -110,6 +116,10 @@ pub fn script(title: &str, tiers: &[Tier<'_>]) -> Script {
                 manifest = true;
                 calls.push("rollback_manifest(obj)".to_string());
             }
+            Tier::RollbackPolicy => {
+                policy = true;
+                calls.push("rollback_policy(obj)".to_string());
+            }
             Tier::Generic => {
                 generic = true;
                 calls.push("generic(obj)".to_string());
@@ -131,6 +141,7 @@ pub fn script(title: &str, tiers: &[Tier<'_>]) -> Script {
         (generic, GENERIC),
         (request, ROLLBACK_REQUEST),
         (manifest, ROLLBACK_MANIFEST),
+        (policy, ROLLBACK_POLICY),
     ] {
         if used {
             lua.push('\n');

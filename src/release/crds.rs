@@ -4,13 +4,18 @@
 use kube::CustomResourceExt;
 
 use super::{RollbackManifest, RollbackRequest};
+use crate::slo::RollbackPolicy;
 
-/// The CRDs as JSON values, RollbackManifest first.
+/// The CRDs as JSON values: RollbackManifest, RollbackRequest, RollbackPolicy.
 pub fn crd_values() -> Vec<serde_json::Value> {
-    [RollbackManifest::crd(), RollbackRequest::crd()]
-        .into_iter()
-        .map(|crd| serde_json::to_value(crd).unwrap_or_default())
-        .collect()
+    [
+        RollbackManifest::crd(),
+        RollbackRequest::crd(),
+        RollbackPolicy::crd(),
+    ]
+    .into_iter()
+    .map(|crd| serde_json::to_value(crd).unwrap_or_default())
+    .collect()
 }
 
 /// The CRDs as a `---`-joined YAML stream.
@@ -60,7 +65,8 @@ mod tests {
             names,
             [
                 "rollbackmanifests.rollpin.dev",
-                "rollbackrequests.rollpin.dev"
+                "rollbackrequests.rollpin.dev",
+                "rollbackpolicies.rollpin.dev"
             ]
         );
         for crd in &crds {
@@ -83,13 +89,52 @@ mod tests {
         ] {
             assert!(spec["properties"].get(field).is_some(), "spec.{field}");
         }
+        let policy = &crds[2]["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"];
+        for field in ["app", "bakeTime", "continuous", "metrics", "action"] {
+            assert!(
+                policy["spec"]["properties"].get(field).is_some(),
+                "spec.{field}"
+            );
+        }
+        let metric = &policy["spec"]["properties"]["metrics"]["items"]["properties"];
+        for field in [
+            "name",
+            "interval",
+            "initialDelay",
+            "count",
+            "successCondition",
+            "failureCondition",
+            "failureLimit",
+            "inconclusiveLimit",
+            "consecutiveErrorLimit",
+            "provider",
+        ] {
+            assert!(metric.get(field).is_some(), "metrics[].{field}");
+        }
+        let prometheus = &metric["provider"]["properties"]["prometheus"]["properties"];
+        for field in ["address", "query", "timeout", "headersFrom"] {
+            assert!(prometheus.get(field).is_some(), "prometheus.{field}");
+        }
+        for field in [
+            "phase",
+            "observedRevision",
+            "metricResults",
+            "rollbackRequest",
+            "conditions",
+            "message",
+        ] {
+            assert!(
+                policy["status"]["properties"].get(field).is_some(),
+                "status.{field}"
+            );
+        }
     }
 
     #[test]
     fn crds_yaml_reads_back() {
         let yaml = crds_yaml();
         let docs = crate::yaml::parse_stream(&yaml, crate::yaml::Schema::Kyaml).unwrap();
-        assert_eq!(docs.len(), 2);
+        assert_eq!(docs.len(), 3);
         assert_eq!(docs[0].value, crd_values()[0]);
     }
 }

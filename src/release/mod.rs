@@ -15,7 +15,7 @@ pub mod pin_images;
 pub mod pins;
 pub mod policy;
 pub mod record;
-mod schema;
+pub(crate) mod schema;
 mod types;
 pub mod verify;
 

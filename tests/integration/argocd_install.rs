@@ -163,6 +163,7 @@ fn install_adds_rollpin_crds_and_release_parameters() {
         crds,
         [
             "rollbackmanifests.rollpin.dev",
+            "rollbackpolicies.rollpin.dev",
             "rollbackrequests.rollpin.dev"
         ]
     );

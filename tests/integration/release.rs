@@ -603,7 +603,7 @@ fn verify_errors_name_the_record_file() {
 }
 
 #[test]
-fn crds_print_both_definitions() {
+fn crds_print_every_definition() {
     let out = rollpin(&["crds"], &[]);
     let all = docs(&stdout(&out));
     let names: Vec<&str> = all
@@ -614,7 +614,8 @@ fn crds_print_both_definitions() {
         names,
         [
             "rollbackmanifests.rollpin.dev",
-            "rollbackrequests.rollpin.dev"
+            "rollbackrequests.rollpin.dev",
+            "rollbackpolicies.rollpin.dev"
         ]
     );
     assert!(all.iter().all(|d| d["kind"] == "CustomResourceDefinition"));

@@ -13,7 +13,8 @@
 //!   decide the result (nil checks, `==` without coercion, `tonumber`, errors on indexing
 //!   nil or concatenating nil) and what Argo CD makes of the returned table (an invalid
 //!   status is Unknown, an empty one is no health: these rules return `Option`).
-//! - rollpin's own resources: RollbackRequest and RollbackManifest (`rollpin.dev`).
+//! - rollpin's own resources: RollbackRequest, RollbackManifest and RollbackPolicy
+//!   (`rollpin.dev`).
 //!
 //! The "Pending deletion" check, hooks and rule precedence live in [`super::Assessor::assess_object`].
 
@@ -39,6 +40,7 @@ mod pod;
 mod pvc;
 mod replicaset;
 mod rollback_manifest;
+mod rollback_policy;
 mod rollback_request;
 mod rollout;
 mod service;
@@ -130,6 +132,12 @@ pub static RULES: &[Rule] = &[
         "RollbackManifest",
         ROLLPIN,
         rollback_manifest::assess,
+    ),
+    rule(
+        crate::release::GROUP,
+        "RollbackPolicy",
+        ROLLPIN,
+        rollback_policy::assess,
     ),
 ];
 
