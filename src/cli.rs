@@ -541,6 +541,10 @@ pub struct ControllerArgs {
     /// The deadline of a request that sets none, after its creation (30s, 10m, 1h).
     #[arg(long, default_value = "10m", value_parser = crate::controller::config::parse_duration)]
     pub default_deadline: std::time::Duration,
+    /// A Prometheus address RollbackPolicies may query (http://host:port[/path]);
+    /// repeatable. A policy naming any other address is refused and nothing is sent.
+    #[arg(long = "prometheus-allow", value_name = "URL")]
+    pub prometheus_allow: Vec<String>,
     /// How many release records of an app to keep; older ones are deleted, never one
     /// Argo CD's status.history still lists.
     #[arg(long, default_value_t = 20, value_name = "N")]
@@ -597,6 +601,7 @@ impl ControllerArgs {
                 extra_request_namespaces: self.request_namespaces.clone(),
                 default_deadline: self.default_deadline,
                 keep_records: self.keep_records,
+                prometheus_allow: self.prometheus_allow.clone(),
                 verify_timeout: self.verify_timeout,
                 ..Default::default()
             },

@@ -20,6 +20,9 @@ pub struct Config {
     pub verify_timeout: Duration,
     /// The name events and logs give the controller.
     pub controller_name: String,
+    /// The Prometheus addresses RollbackPolicies may query (`--prometheus-allow`); a
+    /// policy naming any other is refused.
+    pub prometheus_allow: Vec<String>,
 }
 
 impl Default for Config {
@@ -31,6 +34,7 @@ impl Default for Config {
             keep_records: 20,
             verify_timeout: Duration::from_secs(600),
             controller_name: "rollpin-controller".into(),
+            prometheus_allow: Vec::new(),
         }
     }
 }

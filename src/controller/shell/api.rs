@@ -69,6 +69,13 @@ kind!(POD, "", "v1", "Pod", "pods");
 kind!(CONFIGMAP, "", "v1", "ConfigMap", "configmaps");
 kind!(SECRET, "", "v1", "Secret", "secrets");
 kind!(JOB, "batch", "v1", "Job", "jobs");
+kind!(
+    POLICY,
+    "rollpin.dev",
+    "v1alpha1",
+    "RollbackPolicy",
+    "rollbackpolicies"
+);
 kind!(CRONJOB, "batch", "v1", "CronJob", "cronjobs");
 kind!(
     REPLICATION_CONTROLLER,

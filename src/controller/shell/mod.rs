@@ -6,6 +6,7 @@ pub mod act;
 pub mod api;
 pub mod context;
 pub mod observe;
+pub mod policies;
 pub mod reconcile;
 pub mod releases;
 pub mod run;

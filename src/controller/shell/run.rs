@@ -1,8 +1,8 @@
 //! `rollpin controller`'s main loop: a kube client from the kubeconfig or the in-cluster
 //! service account, leader election on a Lease (kube-lease-manager) so that only one of
-//! several replicas acts, a liveness/readiness endpoint, and two kube-runtime Controllers:
-//! one over every RollbackRequest, one over Argo CD's Applications (verifying each synced
-//! release).
+//! several replicas acts, a liveness/readiness endpoint, and three kube-runtime
+//! Controllers: one over every RollbackRequest, one over Argo CD's Applications (verifying
+//! each synced release), one over every RollbackPolicy (SLO analysis).
 
 use std::io::{Read, Write as _};
 use std::net::TcpListener;
@@ -16,7 +16,7 @@ use serde_json::json;
 
 use super::context::{Context, LogFormat};
 use super::reconcile::{error_policy, reconcile};
-use super::releases;
+use super::{policies, releases};
 use crate::controller::Config;
 use crate::release::RollbackRequest;
 
@@ -55,6 +55,9 @@ pub enum RunError {
     /// follower (no two replicas ever act at once).
     #[error("lost leadership of Lease {0}; exiting")]
     LostLeadership(String),
+    /// A `--prometheus-allow` entry is not an http:// URL.
+    #[error("--prometheus-allow: {0}")]
+    Allow(String),
     /// The health endpoint could not listen.
     #[error("health endpoint {addr}: {source}")]
     Health {
@@ -94,6 +97,8 @@ fn serve_health(addr: &str, ready: Arc<AtomicBool>) -> Result<(), RunError> {
 
 /// Runs the controller until a signal (or lost leadership).
 pub async fn run(rc: RunConfig) -> Result<(), RunError> {
+    crate::slo::allow::AllowList::from_urls(&rc.cfg.prometheus_allow)
+        .map_err(|e| RunError::Allow(e.to_string()))?;
     let ready = Arc::new(AtomicBool::new(false));
     if let Some(addr) = &rc.health_addr {
         serve_health(addr, ready.clone())?;
@@ -145,7 +150,17 @@ pub async fn run(rc: RunConfig) -> Result<(), RunError> {
         .shutdown_on_signal()
         .run(releases::reconcile_app, releases::error_policy, ctx.clone())
         .for_each(|_| async {});
-    let controller = futures::future::join(rollbacks, verifier);
+    // RollbackPolicies: SLO analysis after each sync.
+    let policy_api: Api<crate::slo::RollbackPolicy> = Api::all(client.clone());
+    let analyses = Controller::new(policy_api, watcher::Config::default())
+        .shutdown_on_signal()
+        .run(
+            policies::reconcile_policy,
+            policies::error_policy,
+            ctx.clone(),
+        )
+        .for_each(|_| async {});
+    let controller = futures::future::join3(rollbacks, verifier, analyses);
     match leadership {
         None => {
             controller.await;

@@ -276,3 +276,31 @@ async fn serve(mut handle: Handle, script: Vec<Expect>) -> Vec<Call> {
     }
     calls
 }
+
+/// Runs one reconcile of `policy` at `now` against `script`, with `allow` as the
+/// controller's `--prometheus-allow`.
+pub async fn run_policy(
+    policy: &crate::slo::RollbackPolicy,
+    now: Timestamp,
+    allow: Vec<String>,
+    script: Vec<Expect>,
+) -> (Result<Action, String>, Vec<Call>, Vec<Value>) {
+    let (client, server) = mock_client(script);
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let cfg = Config {
+        prometheus_allow: allow,
+        ..Config::default()
+    };
+    let mut ctx = Context::new(client, cfg, LogFormat::Json, "test".into());
+    ctx.clock = Box::new(move || now);
+    ctx.captured = Some(logs.clone());
+    let result = crate::controller::shell::policies::reconcile_policy(
+        Arc::new(policy.clone()),
+        Arc::new(ctx),
+    )
+    .await
+    .map_err(|e| e.to_string());
+    let calls = finished(server).await;
+    let lines = logs.lock().unwrap().clone();
+    (result, calls, lines)
+}

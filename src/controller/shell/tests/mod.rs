@@ -4,6 +4,7 @@
 
 mod cost;
 pub(crate) mod harness;
+mod policies;
 mod rbac;
 mod releases;
 mod scenarios;

@@ -76,6 +76,7 @@ async fn every_request_the_controller_makes_is_granted_by_the_install() {
         calls.extend(super::scenarios::happy_path(kind).await);
     }
     calls.extend(super::releases::verified_and_collected().await);
+    calls.extend(super::policies::broken_slo().await);
     let granted = granted();
     let used: BTreeSet<_> = calls.iter().map(permission).collect();
     let missing: Vec<_> = used.difference(&granted).collect();
@@ -92,6 +93,8 @@ async fn every_request_the_controller_makes_is_granted_by_the_install() {
         ("rollpin.dev", "rollbackrequests/status", "patch"),
         ("rollpin.dev", "rollbackmanifests/status", "patch"),
         ("rollpin.dev", "rollbackmanifests", "delete"),
+        ("rollpin.dev", "rollbackrequests", "create"),
+        ("rollpin.dev", "rollbackpolicies/status", "patch"),
         ("events.k8s.io", "events", "create"),
     ] {
         let p = (p.0.to_string(), p.1.to_string(), p.2.to_string());
