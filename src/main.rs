@@ -9,6 +9,7 @@ use rollpin::argocd::CmpEnv;
 use rollpin::cli::{Cli, Command, SloCommand, VerifyOutput};
 use rollpin::kustomize::fs::DiskFs;
 use rollpin::release::command::ReportFormat;
+use rollpin::slo::provider::error_chain;
 
 /// Prints an error the way every command does and returns the failure code.
 fn fail(message: impl std::fmt::Display) -> ExitCode {
@@ -230,18 +231,6 @@ fn health(args: &rollpin::cli::HealthArgs) -> ExitCode {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(outcome.exit_code),
         Err(e) => fail(format!("writing stdout: {e}")),
     }
-}
-
-/// An error and its causes, joined with ": ".
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cause = c.source();
-    }
-    s
 }
 
 /// The build allocates many small maps; mimalloc serves them faster than glibc's malloc.

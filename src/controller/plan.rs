@@ -696,26 +696,7 @@ fn failure_after_switch(cx: &mut Ctx<'_>, reason: &str, message: String) {
     } else {
         format!("revert incomplete: {}", missing.join("; "))
     };
-    set_condition(
-        &mut cx.status.conditions,
-        "Reverted",
-        missing.is_empty(),
-        if missing.is_empty() {
-            "Reverted"
-        } else {
-            "RevertIncomplete"
-        },
-        &detail,
-        cx.now,
-    );
-    cx.event(
-        true,
-        "Reverted",
-        "Revert",
-        format!("{}: {detail}", cx.app()),
-        true,
-    );
-    fail(cx, reason, format!("{message}; {detail}"))
+    record_revert(cx, reason, message, missing.is_empty(), detail)
 }
 
 /// Strategy ArgoCD's revert: a sync of the shadow revision, guarded by its record's digest
@@ -766,25 +747,22 @@ fn argocd_revert(cx: &mut Ctx<'_>, reason: &str, message: String) {
         _ => "revert not started: the Application or the shadow record is gone".to_string(),
     };
     let started = detail.starts_with("re-syncing");
+    record_revert(cx, reason, message, started, detail)
+}
+
+/// Records a revert (done, or why not) and fails the request.
+fn record_revert(cx: &mut Ctx<'_>, reason: &str, message: String, done: bool, detail: String) {
+    let why = if done { "Reverted" } else { "RevertIncomplete" };
     set_condition(
         &mut cx.status.conditions,
         "Reverted",
-        started,
-        if started {
-            "Reverted"
-        } else {
-            "RevertIncomplete"
-        },
+        done,
+        why,
         &detail,
         cx.now,
     );
-    cx.event(
-        true,
-        "Reverted",
-        "Revert",
-        format!("{}: {detail}", cx.app()),
-        true,
-    );
+    let note = format!("{}: {detail}", cx.app());
+    cx.event(true, "Reverted", "Revert", note, true);
     fail(cx, reason, format!("{message}; {detail}"))
 }
 

@@ -207,13 +207,9 @@ pub async fn act(
                     secondary: None,
                 };
                 // An Event that cannot be published is logged, never a reason to stop.
-                if let Err(err) = ctx.recorder.publish(&ev, &request_ref(req)).await {
-                    ctx.log(&json!({"level": "warn", "msg": "event not published", "reason": e.reason, "error": err.to_string()}));
-                }
-                if e.on_app
-                    && let Err(err) = ctx.recorder.publish(&ev, &app_ref(ctx, req)).await
-                {
-                    ctx.log(&json!({"level": "warn", "msg": "event not published", "reason": e.reason, "error": err.to_string()}));
+                ctx.publish(&ev, &request_ref(req)).await;
+                if e.on_app {
+                    ctx.publish(&ev, &app_ref(ctx, req)).await;
                 }
                 Ok(())
             }

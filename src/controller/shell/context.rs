@@ -94,6 +94,20 @@ impl Context {
         }
     }
 
+    /// Publishes an Event on `regarding`; a failure is logged, never a reason to stop.
+    pub async fn publish(
+        &self,
+        event: &kube::runtime::events::Event,
+        regarding: &k8s_openapi::api::core::v1::ObjectReference,
+    ) {
+        if let Err(e) = self.recorder.publish(event, regarding).await {
+            self.log(
+                &serde_json::json!({"level": "warn", "msg": "event not published",
+                "reason": event.reason, "error": e.to_string()}),
+            );
+        }
+    }
+
     /// Counts a failure of `key` and returns how long to wait: 1 s doubling to 60 s.
     pub fn backoff(&self, key: &str) -> Duration {
         let mut errors = self.errors.lock().unwrap_or_else(|e| e.into_inner());

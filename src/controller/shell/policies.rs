@@ -192,9 +192,7 @@ pub async fn reconcile_policy(
             action: "Analyze".into(),
             secondary: None,
         };
-        if let Err(x) = ctx.recorder.publish(&ev, &reference).await {
-            ctx.log(&json!({"level": "warn", "msg": "event not published", "reason": e.reason, "error": x.to_string()}));
-        }
+        ctx.publish(&ev, &reference).await;
     }
     for line in &decision.log {
         ctx.log(line);

@@ -129,9 +129,7 @@ pub async fn reconcile_app(
                     uid: record.metadata.uid.clone(),
                     ..Default::default()
                 };
-                if let Err(e) = ctx.recorder.publish(&ev, &reference).await {
-                    ctx.log(&json!({"level": "warn", "msg": "event not published", "error": e.to_string()}));
-                }
+                ctx.publish(&ev, &reference).await;
             }
         }
     }
