@@ -295,6 +295,11 @@ pub struct ReleaseArgs {
     /// plugin parameter `expect-render-digest`.
     #[arg(long, value_name = "sha256:HEX", value_parser = RenderDigest::parse)]
     pub expect_render_digest: Option<RenderDigest>,
+    /// With --expect-render-digest: each expected object's digest prefix (12 hex digits,
+    /// space-separated, in order; a record's spec.resources[].sha256), so a refused render
+    /// names the first object that differs. Also the plugin parameter `expect-objects`.
+    #[arg(long, value_name = "HEX12 …", value_parser = crate::release::guard::ExpectedObjects::parse)]
+    pub expect_objects: Option<crate::release::guard::ExpectedObjects>,
     /// Write every image field equal to IMAGE (exactly as rendered) as IMAGE@DIGEST;
     /// repeatable. Applied after --expect-render-digest, before --require-digests and the
     /// record. Also set by the plugin map parameter `pin-images`.

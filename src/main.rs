@@ -84,12 +84,14 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
             cmp.require_digests()?,
             cmp.expect_render_digest()?,
             cmp.pin_images()?,
+            cmp.expect_objects()?,
         ))
     });
-    let (reorder, record_param, digests_param, expect_param, pins_param) = match params {
-        Ok(p) => p,
-        Err(e) => return fail(e),
-    };
+    let (reorder, record_param, digests_param, expect_param, pins_param, objects_param) =
+        match params {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        };
     let guard = args
         .release
         .expect_render_digest(expect_param)
@@ -105,7 +107,16 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
     };
     // The guard's line is the only thing on stderr: Argo CD shows it in ComparisonError.
     if let Some(expect) = &expect
-        && let Err(mismatch) = expect.check(&rendered.yaml, rendered.resources.len())
+        && let Err(mismatch) = {
+            let objects: Vec<&serde_json::Value> =
+                rendered.resources.iter().map(|r| &r.obj).collect();
+            let expected_objects = args
+                .release
+                .expect_objects
+                .as_ref()
+                .or(objects_param.as_ref());
+            expect.check(&rendered.yaml, &objects, expected_objects)
+        }
     {
         eprintln!("rollpin: {mismatch}");
         return ExitCode::FAILURE;

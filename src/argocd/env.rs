@@ -6,16 +6,17 @@ use std::collections::BTreeMap;
 
 use crate::argocd::parameters::{Parameter, ParameterValue, escape_name, parse_parameters_json};
 use crate::kustomize::order::Order;
-use crate::release::guard::{RenderDigest, shown};
+use crate::release::guard::{ExpectedObjects, RenderDigest, shown};
 use crate::release::pin_images::{ImagePins, PinOrigin};
 
 /// The parameters rollpin takes, in announcement order: all strings but `pin-images` (a
 /// map, [`MAP_PARAMETER`]).
-pub const KNOWN_PARAMETERS: [&str; 5] = [
+pub const KNOWN_PARAMETERS: [&str; 6] = [
     "reorder",
     "release-record",
     "require-digests",
     "expect-render-digest",
+    "expect-objects",
     "pin-images",
 ];
 
@@ -204,6 +205,18 @@ impl CmpEnv {
                     shown(text)
                 ))
             }),
+        }
+    }
+
+    /// The `expect-objects` parameter: the expected objects' digest prefixes, so a refused
+    /// render names the first that differs; empty or unset: none.
+    pub fn expect_objects(&self) -> Result<Option<ExpectedObjects>, EnvError> {
+        match self.string_parameter("expect-objects")? {
+            None => Ok(None),
+            Some(text) if text.trim().is_empty() => Ok(None),
+            Some(text) => ExpectedObjects::parse(text)
+                .map(Some)
+                .map_err(|e| EnvError(format!("parameter 'expect-objects': {e}"))),
         }
     }
 

@@ -135,6 +135,14 @@ pub fn announcements(default_reorder: &str) -> Vec<Announcement> {
         string: None,
     },
     Announcement {
+        name: "expect-objects".into(),
+        title: "Expected objects".into(),
+        tooltip: "The first 12 hex digits of each object's digest, in order, space-separated (a release record's spec.resources[].sha256): with expect-render-digest, a refused render names the first object that differs.".into(),
+        required: false,
+        collection_type: "string".into(),
+        string: None,
+    },
+    Announcement {
         name: "pin-images".into(),
         title: "Pin images".into(),
         tooltip: "image → digest (e.g. a tag-only image's digest observed running): every image field equal to a key is written as image@digest, after the render digest check; a key matching no image fails the render.".into(),

@@ -2,7 +2,8 @@
 //! Application — shaped as Argo CD's own rollback builds it (a sync of the recorded
 //! revision and source, the app's sync options, `syncStrategy: apply`, `initiatedBy`),
 //! plus an `info` entry naming the request and, in the source's plugin parameters,
-//! `expect-render-digest` (so `rollpin render` refuses any other stream) and `pin-images`
+//! `expect-render-digest` (so `rollpin render` refuses any other stream), `expect-objects`
+//! (so the refusal names the first object that differs) and `pin-images`
 //! (tag-only images pinned to the digest that ran) — and reading its progress back from
 //! `status.operationState`.
 
@@ -63,9 +64,22 @@ fn source(app: &Value, record: &RollbackManifest, pinned: &[ObservedImage]) -> V
         .unwrap_or_default();
     let mut params: Vec<Value> = params
         .into_iter()
-        .filter(|p| !matches!(str_at(p, "/name"), "expect-render-digest" | "pin-images"))
+        .filter(|p| {
+            !matches!(
+                str_at(p, "/name"),
+                "expect-render-digest" | "expect-objects" | "pin-images"
+            )
+        })
         .collect();
     params.push(json!({"name": "expect-render-digest", "string": record.spec.render_digest}));
+    // The objects' digests name the first that differs when the render is refused. A
+    // record of a pinned render holds the pinned documents' digests, not the render's.
+    if record.spec.renderer.pin_images.is_empty() {
+        let prefixes = crate::release::guard::ExpectedObjects::from_digests(
+            record.spec.resources.iter().map(|r| r.sha256.as_str()),
+        );
+        params.push(json!({"name": "expect-objects", "string": prefixes}));
+    }
     // The pins the release was rendered with, and tag-only images pinned to what ran.
     let mut map: Map<String, Value> = record
         .spec

@@ -367,12 +367,54 @@ fn expect_render_digest_parameter_guards_what_argocd_applies() {
              code = Unknown desc = error generating manifests: `rollpin render` failed exit \
              status 1: rollpin: E_RENDER_DIGEST_MISMATCH expected {} got {}: this render of 7 \
              objects is not the expected release (a stream digest cannot name the objects that \
-             differ; rollpin verify --record with the release's RollbackManifest lists them)",
+             differ: pass expect-objects, or run rollpin verify --record with the release's \
+             RollbackManifest)",
             sha256_hex(&staging),
             sha256_hex(&production)
         )
     );
     assert_eq!(objects(&production).len(), 7);
+    // With the release's objects (as a rollback controller passes them from the record),
+    // Argo CD's message names the first object that differs.
+    let prefixes = |stream: &[u8]| -> Vec<String> {
+        let text = String::from_utf8_lossy(stream).into_owned();
+        let docs: Vec<&str> = text.split("\n---\n").collect();
+        let n = docs.len();
+        docs.iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let doc = if i + 1 == n {
+                    d.to_string()
+                } else {
+                    format!("{d}\n")
+                };
+                sha256_hex(doc.as_bytes())["sha256:".len().."sha256:".len() + 12].to_string()
+            })
+            .collect()
+    };
+    let (want, got) = (prefixes(&staging), prefixes(&production));
+    let first = want
+        .iter()
+        .zip(&got)
+        .position(|(a, b)| a != b)
+        .expect("the releases differ");
+    let obj = &objects(&production)[first];
+    let env = argocd_parameter_env(&serde_json::json!([
+        {"name": "expect-render-digest", "string": sha256_hex(&staging)},
+        {"name": "expect-objects", "string": want.join(" ")},
+    ]));
+    let out = repo.run(GENERATE, "overlays/production", &env_refs(&env));
+    assert!(out.stdout.is_empty());
+    let message = comparison_error(&out);
+    let named = format!(
+        ": object {} ({} {} {}/{}) differs",
+        first + 1,
+        obj["apiVersion"].as_str().unwrap_or(""),
+        obj["kind"].as_str().unwrap_or(""),
+        obj["metadata"]["namespace"].as_str().unwrap_or(""),
+        obj["metadata"]["name"].as_str().unwrap_or("")
+    );
+    assert!(message.ends_with(&named), "{message}");
     // A malformed value names the parameter.
     let env = params("sha256:5e2d1f0");
     let out = repo.run(GENERATE, "overlays/production", &env_refs(&env));

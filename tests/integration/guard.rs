@@ -51,8 +51,8 @@ fn mismatch_line(expected: &str, actual: &str, objects: usize) -> String {
     format!(
         "rollpin: E_RENDER_DIGEST_MISMATCH expected {expected} got {actual}: this render of \
          {objects} objects is not the expected release (a stream digest cannot name the \
-         objects that differ; rollpin verify --record with the release's RollbackManifest \
-         lists them)\n"
+         objects that differ: pass expect-objects, or run rollpin verify --record with the \
+         release's RollbackManifest)\n"
     )
 }
 
@@ -558,5 +558,88 @@ fn verify_of_a_pinned_record_re_applies_its_pins() {
         Some(3),
         "{}",
         String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// The expected-objects value for `stream` (12 hex digits of each document's sha256), with
+/// document `changed` (0-based) given another digest.
+fn expected_objects(stream: &str, changed: Option<usize>) -> String {
+    let docs: Vec<String> = stream.split("\n---\n").map(str::to_string).collect();
+    let n = docs.len();
+    docs.iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let doc = if i + 1 == n {
+                d.clone()
+            } else {
+                format!("{d}\n")
+            };
+            let hex = sha256_hex(doc.as_bytes());
+            if Some(i) == changed {
+                "000000000000".to_string()
+            } else {
+                hex["sha256:".len().."sha256:".len() + 12].to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn expected_objects_name_the_first_object_that_differs() {
+    let want = read("fixtures/examples/production.yaml");
+    let dir = path("examples/overlays/production");
+    let objects = documents(&want);
+    let other = format!("sha256:{}", "0".repeat(64));
+    // As the release recorded it, but the third document is not what it was.
+    let expect = expected_objects(&want, Some(2));
+    let out = rollpin(
+        &[
+            "render",
+            &dir,
+            "--expect-render-digest",
+            &other,
+            "--expect-objects",
+            &expect,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let third = &objects[2];
+    let name = format!(
+        "{} {} {}/{}",
+        third["apiVersion"].as_str().unwrap(),
+        third["kind"].as_str().unwrap(),
+        third["metadata"]["namespace"].as_str().unwrap(),
+        third["metadata"]["name"].as_str().unwrap()
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        format!(
+            "rollpin: E_RENDER_DIGEST_MISMATCH expected {other} got {}: this render of {} objects is not the expected release: object 3 ({name}) differs\n",
+            sha256_hex(want.as_bytes()),
+            objects.len()
+        )
+    );
+    // The same through Argo CD's parameters.
+    let params = format!(
+        r#"[{{"name":"expect-render-digest","string":"{other}"}},{{"name":"expect-objects","string":"{expect}"}}]"#
+    );
+    let out = rollpin(
+        &["render", &dir],
+        &[("ARGOCD_APP_PARAMETERS", params.as_str())],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).ends_with(&format!("object 3 ({name}) differs\n"))
+    );
+    // A malformed value is refused, naming the parameter.
+    let bad = r#"[{"name":"expect-objects","string":"xyz"}]"#;
+    let out = rollpin(&["render", &dir], &[("ARGOCD_APP_PARAMETERS", bad)]);
+    assert_fails(
+        &out,
+        &["parameter 'expect-objects': entry 1 (\"xyz\") is not 12 lowercase hex digits"],
     );
 }

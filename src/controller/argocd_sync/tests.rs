@@ -43,6 +43,7 @@ fn the_operation_is_argo_cds_rollback_plus_the_guard() {
         sync["source"]["plugin"]["parameters"],
         json!([{"name": "release-record", "string": "true"},
                {"name": "expect-render-digest", "string": digest('f')},
+               {"name": "expect-objects", "string": crate::release::guard::ExpectedObjects::from_digests(record.spec.resources.iter().map(|r| r.sha256.as_str()))},
                {"name": "pin-images", "map": {"busybox:1.36": digest('d')}}])
     );
     // Not set, as in Argo CD's rollback: retry, resources, prune, dryRun.
@@ -129,4 +130,6 @@ fn the_pins_a_release_was_rendered_with_are_passed_again() {
         .unwrap();
     let pins = params.iter().find(|p| p["name"] == "pin-images").unwrap();
     assert_eq!(pins["map"], json!({"envoy:1.30": digest('c')}));
+    // A pinned record's documents are not the render's: no expect-objects.
+    assert!(!params.iter().any(|p| p["name"] == "expect-objects"));
 }

@@ -508,11 +508,17 @@ async fn argocd_strategy_writes_argo_cds_operation_after_the_pause() {
                 op["sync"]["source"]["repoURL"],
                 "https://git.example.com/shop.git"
             );
+            let params = &op["sync"]["source"]["plugin"]["parameters"];
             assert_eq!(
-                op["sync"]["source"]["plugin"]["parameters"],
-                json!([{"name": "release-record", "string": "true"},
-                       {"name": "expect-render-digest", "string": record_digest}])
+                params[0],
+                json!({"name": "release-record", "string": "true"})
             );
+            assert_eq!(
+                params[1],
+                json!({"name": "expect-render-digest", "string": record_digest})
+            );
+            assert_eq!(params[2]["name"], "expect-objects");
+            assert_eq!(params[2]["string"].as_str().unwrap().split(' ').count(), 3);
             (200, b.clone())
         }),
     );
