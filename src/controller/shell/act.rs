@@ -73,17 +73,9 @@ pub async fn act(
                     value["savedSyncPolicy"]["method"] = json!(sync_policy::REMOVED);
                 }
                 let body = json!([{"op": "add", "path": "/status", "value": value}]);
-                api::patch(
-                    client,
-                    api::REQUEST,
-                    &ns,
-                    &name,
-                    Some("status"),
-                    PatchKind::Json,
-                    &body,
-                )
-                .await
-                .map(|_| ())
+                api::json_patch_status(client, api::REQUEST, &ns, &name, &body)
+                    .await
+                    .map(|_| ())
             }
             Write::PauseAutoSync { app, patch, .. } => {
                 let argocd = &ctx.cfg.argocd_namespace;
@@ -119,16 +111,8 @@ pub async fn act(
                             app_version = version(after);
                             removed = true;
                             let body = json!([{"op": "replace", "path": "/status/savedSyncPolicy/method", "value": sync_policy::REMOVED}]);
-                            let _ = api::patch(
-                                client,
-                                api::REQUEST,
-                                &ns,
-                                &name,
-                                Some("status"),
-                                PatchKind::Json,
-                                &body,
-                            )
-                            .await;
+                            let _ = api::json_patch_status(client, api::REQUEST, &ns, &name, &body)
+                                .await;
                         }
                         r.map(|_| ())
                     }
@@ -183,17 +167,9 @@ pub async fn act(
                 namespace,
                 name: rname,
                 status,
-            } => api::patch(
-                client,
-                api::RECORD,
-                namespace,
-                rname,
-                Some("status"),
-                PatchKind::Merge,
-                &json!({"status": status}),
-            )
-            .await
-            .map(|_| ()),
+            } => api::merge_status(client, api::RECORD, namespace, rname, status)
+                .await
+                .map(|_| ()),
             Write::Event(e) => {
                 let ev = KubeEvent {
                     type_: if e.warning {

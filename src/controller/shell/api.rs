@@ -377,6 +377,47 @@ pub async fn create(
     Ok(client.request(req).await?)
 }
 
+/// Merge-patches an object's status subresource with `{"status": status}`.
+pub async fn merge_status(
+    client: &Client,
+    kind: Kind,
+    namespace: &str,
+    name: &str,
+    status: &Value,
+) -> Result<Value, ApiError> {
+    let body = serde_json::json!({ "status": status });
+    patch(
+        client,
+        kind,
+        namespace,
+        name,
+        Some("status"),
+        PatchKind::Merge,
+        &body,
+    )
+    .await
+}
+
+/// JSON-patches an object's status subresource.
+pub async fn json_patch_status(
+    client: &Client,
+    kind: Kind,
+    namespace: &str,
+    name: &str,
+    ops: &Value,
+) -> Result<Value, ApiError> {
+    patch(
+        client,
+        kind,
+        namespace,
+        name,
+        Some("status"),
+        PatchKind::Json,
+        ops,
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

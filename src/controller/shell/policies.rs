@@ -15,7 +15,6 @@ use serde_json::{Value, json};
 
 use super::api::{self, ApiError};
 use super::context::Context;
-use crate::controller::history::PatchKind;
 use crate::slo::RollbackPolicy;
 use crate::slo::allow::AllowList;
 use crate::slo::decide::Observed;
@@ -161,17 +160,9 @@ pub async fn reconcile_policy(
         }
     }
     let status = serde_json::to_value(&decision.status).unwrap_or(Value::Null);
-    api::patch(
-        client,
-        api::POLICY,
-        &ns,
-        &name,
-        Some("status"),
-        PatchKind::Merge,
-        &json!({"status": status}),
-    )
-    .await
-    .map_err(err(format!("RollbackPolicy {who} status")))?;
+    api::merge_status(client, api::POLICY, &ns, &name, &status)
+        .await
+        .map_err(err(format!("RollbackPolicy {who} status")))?;
     let reference = ObjectReference {
         api_version: Some(api::POLICY.api_version()),
         kind: Some("RollbackPolicy".into()),

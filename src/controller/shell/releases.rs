@@ -16,7 +16,6 @@ use serde_json::{Value, json};
 
 use super::api::{self, ApiError};
 use super::context::Context;
-use crate::controller::history::PatchKind;
 use crate::controller::release_check::{self, Verdict};
 use crate::controller::str_at;
 use crate::release::RollbackManifest;
@@ -96,17 +95,9 @@ pub async fn reconcile_app(
                 summary,
                 status,
             } => {
-                api::patch(
-                    client,
-                    api::RECORD,
-                    &ns,
-                    &name,
-                    Some("status"),
-                    PatchKind::Merge,
-                    &json!({"status": status}),
-                )
-                .await
-                .map_err(err(format!("RollbackManifest {ns}/{name} status")))?;
+                api::merge_status(client, api::RECORD, &ns, &name, &status)
+                    .await
+                    .map_err(err(format!("RollbackManifest {ns}/{name} status")))?;
                 ctx.log(&json!({"time": (ctx.clock)().to_string(), "level": if verified { "info" } else { "warn" },
                     "msg": "release verified", "app": app_name, "record": name, "revision": revision,
                     "verified": verified, "detail": summary}));
