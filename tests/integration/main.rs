@@ -3,6 +3,7 @@
 mod argocd_install;
 mod cli;
 mod cmp;
+mod controller_cli;
 mod corpus;
 mod determinism;
 mod fixtures;

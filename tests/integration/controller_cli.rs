@@ -1,0 +1,71 @@
+//! `rollpin controller`'s start-up errors through the binary: each names the flag or what
+//! is missing, exits 1 (2 for a malformed flag, as clap does), prints nothing on stdout.
+#![cfg(feature = "controller")]
+
+use std::process::Command;
+
+fn controller(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_rollpin"))
+        .arg("controller")
+        .args(args)
+        // No cluster: no kubeconfig, no in-cluster service account variables.
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .env("HOME", "/nonexistent")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT")
+        .output()
+        .expect("run rollpin")
+}
+
+#[test]
+fn a_prometheus_allow_entry_that_is_not_http_is_refused() {
+    let out = controller(&[
+        "--prometheus-allow",
+        "https://prometheus:9090",
+        "--health-addr",
+        "",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("Error: --prometheus-allow: invalid address \"https://prometheus:9090\": https is not supported"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn no_cluster_to_talk_to_is_an_error() {
+    let out = controller(&["--leader-election", "false", "--health-addr", ""]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("Error: cannot reach the Kubernetes API: "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn malformed_durations_are_usage_errors() {
+    for flag in ["--default-deadline", "--verify-timeout"] {
+        let out = controller(&[flag, "10x"]);
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("invalid duration \"10x\": write it like 30s, 10m or 1h30m"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_health_address_that_cannot_listen_is_an_error() {
+    let out = controller(&["--health-addr", "256.0.0.1:1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("Error: health endpoint 256.0.0.1:1: "),
+        "{stderr}"
+    );
+}
