@@ -2,6 +2,8 @@
 //! verified) and B (running) — that differ only in the web Deployment's image and its
 //! generated ConfigMap, and the live objects of a cluster running B: Application,
 //! Deployment with both ReplicaSets, Pods, configs.
+// Some fixtures serve only the shell's tests (feature `controller`).
+#![cfg_attr(not(feature = "controller"), allow(dead_code))]
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, ObjectMeta, Time};
 use k8s_openapi::jiff::Timestamp;
