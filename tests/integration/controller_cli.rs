@@ -69,3 +69,54 @@ fn a_health_address_that_cannot_listen_is_an_error() {
         "{stderr}"
     );
 }
+
+fn cli(args: &[&str], kubeconfig: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_rollpin"))
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .env("HOME", "/nonexistent")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT")
+        .output()
+        .expect("run rollpin")
+}
+
+#[test]
+fn rollback_history_and_resume_without_a_cluster_say_so() {
+    for args in [
+        &["rollback", "shop", "--no-wait"][..],
+        &["history", "shop"][..],
+        &["resume", "shop"][..],
+    ] {
+        let out = cli(args, "/nonexistent/kubeconfig");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with("Error: cannot reach the Kubernetes API: no kubeconfig ($KUBECONFIG or ~/.kube/config) and not in a cluster"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_context_the_kubeconfig_lacks_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("config");
+    std::fs::write(
+        &path,
+        "apiVersion: v1\nkind: Config\ncurrent-context: dev\nclusters:\n- name: dev\n  cluster:\n    server: https://127.0.0.1:1\ncontexts:\n- name: dev\n  context:\n    cluster: dev\n    user: dev\nusers:\n- name: dev\n  user:\n    token: x\n",
+    )
+    .expect("write kubeconfig");
+    let out = cli(
+        &["history", "shop", "--context", "prod"],
+        path.to_str().expect("utf-8"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("Error: ") && stderr.contains("prod"),
+        "{stderr}"
+    );
+}
