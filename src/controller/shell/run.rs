@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
+use kube::runtime::reflector::ObjectRef;
 use kube::runtime::{Controller, watcher};
 use kube::{Api, Client};
 use serde_json::json;
@@ -18,7 +19,7 @@ use super::context::{Context, LogFormat};
 use super::reconcile::{error_policy, reconcile};
 use super::{policies, releases};
 use crate::controller::Config;
-use crate::release::RollbackRequest;
+use crate::release::{RollbackPhase, RollbackRequest};
 
 /// How the controller runs.
 #[derive(Debug, Clone)]
@@ -136,17 +137,42 @@ pub async fn run(rc: RunConfig) -> Result<(), RunError> {
         leadership = Some((rx, task, format!("{namespace}/{name}")));
     }
     ready.store(true, Ordering::Relaxed);
-    let requests: Api<RollbackRequest> = Api::all(client.clone());
-    let rollbacks = Controller::new(requests, watcher::Config::default())
-        .shutdown_on_signal()
-        .run(reconcile, error_policy, ctx.clone())
-        .for_each(|_| async {});
     // Every release Argo CD syncs: the Applications in Argo CD's namespace.
     let gvk = kube::api::GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Application");
     let app_resource = kube::api::ApiResource::from_gvk_with_plural(&gvk, "applications");
-    let apps: Api<kube::api::DynamicObject> =
-        Api::namespaced_with(client.clone(), &rc.cfg.argocd_namespace, &app_resource);
-    let verifier = Controller::new_with(apps, watcher::Config::default(), app_resource)
+    let apps = || -> Api<kube::api::DynamicObject> {
+        Api::namespaced_with(client.clone(), &rc.cfg.argocd_namespace, &app_resource)
+    };
+    let requests: Api<RollbackRequest> = Api::all(client.clone());
+    let rollbacks = Controller::new(requests, watcher::Config::default());
+    // A change of an Application (its operation finished, its sync policy changed)
+    // reconciles the unfinished requests for it at once, instead of at the next poll.
+    let store = rollbacks.store();
+    let rollbacks = rollbacks
+        .watches_with(
+            apps(),
+            app_resource.clone(),
+            watcher::Config::default(),
+            move |app| {
+                let name = app.metadata.name.clone().unwrap_or_default();
+                store
+                    .state()
+                    .into_iter()
+                    .filter(|r| r.spec.app == name)
+                    .filter(|r| {
+                        !matches!(
+                            r.status.as_ref().and_then(|s| s.phase),
+                            Some(RollbackPhase::Succeeded | RollbackPhase::Failed)
+                        ) || r.spec.resume
+                    })
+                    .map(|r| ObjectRef::from_obj(r.as_ref()))
+                    .collect::<Vec<_>>()
+            },
+        )
+        .shutdown_on_signal()
+        .run(reconcile, error_policy, ctx.clone())
+        .for_each(|_| async {});
+    let verifier = Controller::new_with(apps(), watcher::Config::default(), app_resource.clone())
         .shutdown_on_signal()
         .run(releases::reconcile_app, releases::error_policy, ctx.clone())
         .for_each(|_| async {});
