@@ -223,7 +223,14 @@ fn a_bad_release_is_rolled_back_once() {
     assert_eq!(req["metadata"]["namespace"], "shop");
     assert_eq!(req["metadata"]["labels"]["rollpin.dev/policy"], "guard");
     assert_eq!(req["metadata"]["labels"]["rollpin.dev/app"], "shop");
-    assert_eq!(req["metadata"]["ownerReferences"][0]["uid"], "uid-1");
+    assert!(
+        req["metadata"].get("ownerReferences").is_none(),
+        "deleting the policy must not delete the rollback"
+    );
+    assert_eq!(
+        req["metadata"]["annotations"]["rollpin.dev/requested-by"],
+        "RollbackPolicy/guard"
+    );
     assert_eq!(req["spec"]["target"], serde_json::json!({"previous": true}));
     assert_eq!(req["spec"]["strategy"], "ArgoCD");
     assert_eq!(d.status.rollback_request.as_deref(), Some("guard-bbbbbbb"));

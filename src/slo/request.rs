@@ -111,21 +111,12 @@ pub fn request_object(
             FROM_REVISION_ANNOTATION: bad_revision,
             TARGET_REVISION_ANNOTATION: target.revision,
             TARGET_MANIFEST_ANNOTATION: target.manifest,
+            // Who asked, for the rollback's audit trail. No owner reference: deleting the
+            // policy must not delete a rollback in flight (and with it the sync policy it
+            // saved for resume).
+            crate::controller::audit::REQUESTED_BY: format!("RollbackPolicy/{name}"),
         }),
     );
-    if let Some(uid) = &policy.metadata.uid {
-        metadata.insert(
-            "ownerReferences".into(),
-            json!([{
-                "apiVersion": crate::release::API_VERSION,
-                "kind": "RollbackPolicy",
-                "name": name,
-                "uid": uid,
-                "controller": true,
-                "blockOwnerDeletion": true,
-            }]),
-        );
-    }
     let target_spec = if target.previous {
         json!({"previous": true})
     } else {
