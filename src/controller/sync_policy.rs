@@ -3,7 +3,10 @@
 //! `spec.syncPolicy.automated.enabled: false` (Argo CD ≥ 3.1: prune and selfHeal are kept);
 //! where the API server drops that field (older Argo CD), the shell removes `automated`
 //! instead. Either way the previous `automated` object is saved in the request's status
-//! first and restored exactly, and only while it is still the one the rollback left.
+//! first and restored exactly, and only while it is still the one the rollback left. The
+//! pause also writes the saved policy into the Application's annotation
+//! `rollpin.dev/paused-sync-policy` (removed on restore), so it is not lost if the request
+//! is deleted.
 
 use serde_json::{Value, json};
 
@@ -46,14 +49,34 @@ fn guard(app: &Value) -> Value {
     json!({"op": "replace", "path": "/metadata/resourceVersion", "value": str_at(app, "/metadata/resourceVersion")})
 }
 
+/// The annotation on the Application that keeps the paused policy too, so it survives the
+/// request being deleted (restore it by hand from there).
+pub const PAUSED_ANNOTATION: &str = "rollpin.dev/paused-sync-policy";
+
+/// The JSON-patch operation that records the paused policy on the Application.
+fn remember(app: &Value) -> Value {
+    let saved = automated(app).map(|a| a.to_string()).unwrap_or_default();
+    match app
+        .pointer("/metadata/annotations")
+        .filter(|a| a.is_object())
+    {
+        Some(_) => {
+            json!({"op": "add", "path": "/metadata/annotations/rollpin.dev~1paused-sync-policy", "value": saved})
+        }
+        None => {
+            json!({"op": "add", "path": "/metadata/annotations", "value": {PAUSED_ANNOTATION: saved}})
+        }
+    }
+}
+
 /// The JSON patch that pauses automated sync with `enabled: false`.
 pub fn pause_patch(app: &Value) -> Value {
-    json!([guard(app), {"op": "add", "path": "/spec/syncPolicy/automated/enabled", "value": false}])
+    json!([guard(app), {"op": "add", "path": "/spec/syncPolicy/automated/enabled", "value": false}, remember(app)])
 }
 
 /// The JSON patch that removes `automated` (Argo CD before 3.1).
 pub fn remove_patch(app: &Value) -> Value {
-    json!([guard(app), {"op": "remove", "path": "/spec/syncPolicy/automated"}])
+    json!([guard(app), {"op": "remove", "path": "/spec/syncPolicy/automated"}, remember(app)])
 }
 
 /// Whether a patched Application really has automated sync off (an API server that does
@@ -111,9 +134,18 @@ mod tests {
         assert_eq!(
             pause_patch(&a),
             json!([{"op": "replace", "path": "/metadata/resourceVersion", "value": "7"},
-                   {"op": "add", "path": "/spec/syncPolicy/automated/enabled", "value": false}])
+                   {"op": "add", "path": "/spec/syncPolicy/automated/enabled", "value": false},
+                   {"op": "add", "path": "/metadata/annotations",
+                    "value": {"rollpin.dev/paused-sync-policy": "{\"prune\":true,\"selfHeal\":true}"}}])
         );
-        let paused_app = app(json!({"prune": true, "selfHeal": true, "enabled": false}));
+        let mut paused_app = app(json!({"prune": true, "selfHeal": true, "enabled": false}));
+        paused_app["metadata"]["annotations"] =
+            json!({"rollpin.dev/paused-sync-policy": "{}", "other": "x"});
+        // With annotations already there, only the key is added.
+        assert_eq!(
+            pause_patch(&paused_app)[2]["path"],
+            "/metadata/annotations/rollpin.dev~1paused-sync-policy"
+        );
         assert!(paused(&paused_app));
         let restore = restore_patch(&paused_app, &saved).unwrap().unwrap();
         assert_eq!(

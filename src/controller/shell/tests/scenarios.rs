@@ -287,15 +287,19 @@ async fn an_argo_cd_without_enabled_gets_automated_removed() {
     let mut s = reads(&snap, false);
     s.push(expect("PATCH", STATUS, phase_written("Switching")));
     s.extend(events("Switching", true));
-    // The API server dropped the unknown field: still automated.
+    // The API server dropped the unknown field: still automated (the annotation the
+    // pause adds is there).
     let mut still = snap.app.clone().unwrap();
     still["metadata"]["resourceVersion"] = json!("51");
+    let saved = r#"{"prune":true,"selfHeal":true}"#;
+    still["metadata"]["annotations"] = json!({"rollpin.dev/paused-sync-policy": saved});
     s.push(expect("PATCH", APP, move |_| (200, still)));
-    s.push(expect("PATCH", APP, |b| {
+    s.push(expect("PATCH", APP, move |b| {
         assert_eq!(
             b,
             &json!([{"op": "replace", "path": "/metadata/resourceVersion", "value": "51"},
-            {"op": "remove", "path": "/spec/syncPolicy/automated"}])
+            {"op": "remove", "path": "/spec/syncPolicy/automated"},
+            {"op": "add", "path": "/metadata/annotations/rollpin.dev~1paused-sync-policy", "value": saved}])
         );
         (200, json!({}))
     }));
