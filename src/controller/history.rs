@@ -174,6 +174,39 @@ pub fn find_target<'a>(
     revisions.iter().find(|r| matches_pin(&r.template, pin))
 }
 
+/// A template as it counts for telling revisions apart: without the
+/// `kubectl.kubernetes.io/restartedAt` annotation (`kubectl rollout restart` makes a new
+/// revision of the same template).
+fn restart_free(template: &Value) -> Value {
+    let mut t = template.clone();
+    if let Some(Value::Object(a)) = t.pointer_mut("/metadata/annotations") {
+        a.remove("kubectl.kubernetes.io/restartedAt");
+        if a.is_empty()
+            && let Some(Value::Object(meta)) = t.pointer_mut("/metadata")
+        {
+            meta.remove("annotations");
+        }
+    }
+    t
+}
+
+/// Other history entries that match the record's images and config references but hold a
+/// different template than `chosen` (beyond a restart): which one is the release's cannot
+/// be told from the record.
+pub fn ambiguous<'a>(
+    revisions: &'a [Revision<'a>],
+    pin: &WorkloadPin,
+    chosen: &Revision<'_>,
+) -> Vec<&'a str> {
+    let want = restart_free(&chosen.template);
+    revisions
+        .iter()
+        .filter(|r| r.name != chosen.name && matches_pin(&r.template, pin))
+        .filter(|r| restart_free(&r.template) != want)
+        .map(|r| r.name)
+        .collect()
+}
+
 /// The newest history entry whose template is the live one.
 pub fn find_live<'a>(revisions: &'a [Revision<'a>], workload: &Value) -> Option<&'a Revision<'a>> {
     let live = live_template(workload);

@@ -394,6 +394,15 @@ fn plan_workload(
         ));
         return None;
     };
+    let others = history::ambiguous(&revisions, w, to);
+    if !others.is_empty() {
+        refusals.push(format!(
+            "{what}: revisions {} and {} both run the release's images and configs but hold different templates (other environment, resources, …): the record cannot tell which is the release's — roll back with strategy ArgoCD",
+            to.name,
+            others.join(", ")
+        ));
+        return None;
+    }
     let mine: Vec<&ObservedImage> = pinned
         .iter()
         .filter(|p| p.kind == w.kind && p.name == w.name && p.namespace == w.namespace)

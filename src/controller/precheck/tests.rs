@@ -329,3 +329,23 @@ fn a_forged_record_cannot_introduce_an_image_the_workload_never_ran() {
     let r = refusals(&snap);
     assert!(r.contains("no revision in its history"), "{r}");
 }
+
+#[test]
+fn two_templates_with_the_release_images_are_ambiguous_unless_only_a_restart_differs() {
+    let a = objects('a');
+    // A restart of release A: same template but the restartedAt annotation. Not ambiguous.
+    let mut restarted = a[2].clone();
+    restarted["spec"]["template"]["metadata"]["annotations"] =
+        json!({"kubectl.kubernetes.io/restartedAt": "2027-01-14T09:00:00Z"});
+    let mut snap = world();
+    snap.history.push(replica_set(&restarted, "web-aar", 3));
+    assert!(check(&snap, &Config::default()).is_ok());
+    // The same images and configs with another environment: which is the release's?
+    let mut other_env = a[2].clone();
+    other_env["spec"]["template"]["spec"]["containers"][0]["env"] =
+        json!([{"name": "MODE", "value": "debug"}]);
+    let mut snap = world();
+    snap.history.push(replica_set(&other_env, "web-aae", 3));
+    let r = refusals(&snap);
+    assert!(r.contains("Deployment shop/web: revisions web-aae and web-aaa both run the release's images and configs but hold different templates"), "{r}");
+}
