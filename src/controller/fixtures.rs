@@ -124,7 +124,7 @@ pub fn record(
             },
             render_digest: digest('f'),
             resources,
-            workloads: crate::release::pins::workloads(objects.iter()),
+            workloads: crate::release::pins::recorded_workloads(objects.iter()),
             ..Default::default()
         },
     );

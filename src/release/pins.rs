@@ -166,6 +166,19 @@ fn referenced_configs(spec: &Value) -> BTreeSet<(&'static str, String)> {
     refs
 }
 
+/// [`workloads`] as a record pins them: each also with the digest of the object outside
+/// its pod template (only a record needs it, so live comparisons do not compute it).
+pub fn recorded_workloads<'a>(
+    objects: impl IntoIterator<Item = &'a Value> + Clone,
+) -> Vec<WorkloadPin> {
+    let mut pins = workloads(objects.clone());
+    let with_templates = objects.into_iter().filter(|o| pod_spec(o).is_some());
+    for (pin, obj) in pins.iter_mut().zip(with_templates) {
+        pin.outside_template_sha256 = Some(super::digest::outside_template_sha256(obj));
+    }
+    pins
+}
+
 /// The workloads among `objects`, in their order, with their pins. A referenced config's
 /// hash comes from the object of that kind, name and namespace in `objects`.
 pub fn workloads<'a>(objects: impl IntoIterator<Item = &'a Value> + Clone) -> Vec<WorkloadPin> {
@@ -203,7 +216,7 @@ pub fn workloads<'a>(objects: impl IntoIterator<Item = &'a Value> + Clone) -> Ve
                         name,
                     })
                     .collect(),
-                outside_template_sha256: Some(super::digest::outside_template_sha256(obj)),
+                outside_template_sha256: None,
             })
         })
         .collect()

@@ -181,7 +181,7 @@ pub fn spec_for(input: &RecordInput, objects: &[&Value], stream: &str) -> Rollba
             None => render_digest(stream),
         },
         resources,
-        workloads: super::pins::workloads(objects.iter().copied()),
+        workloads: super::pins::recorded_workloads(objects.iter().copied()),
         images: super::pins::images(objects.iter().copied()),
     }
 }
