@@ -228,6 +228,30 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn only_a_record_pins_the_object_outside_its_template() {
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}});
+        let web = |replicas: i64, image: &str| {
+            json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web"}, "spec": {"replicas": replicas,
+                "template": {"spec": {"containers": [{"name": "a", "image": image}]}}}})
+        };
+        let (a, b, c) = (web(1, "x:1"), web(1, "x:2"), web(2, "x:1"));
+        assert_eq!(workloads([&cm, &a])[0].outside_template_sha256, None);
+        let outside = |w: &Value| {
+            recorded_workloads([&cm, w])[0]
+                .outside_template_sha256
+                .clone()
+        };
+        assert!(outside(&a).is_some());
+        assert_eq!(outside(&a), outside(&b), "only the template differs");
+        assert_ne!(
+            outside(&a),
+            outside(&c),
+            "replicas differ outside the template"
+        );
+    }
+
+    #[test]
     fn finds_pod_specs_of_every_workload_shape() {
         let pod = json!({"kind": "Pod", "spec": {"containers": [{"name": "a", "image": "x"}]}});
         let deploy =
