@@ -150,7 +150,7 @@ pub fn plan(snap: &Snapshot, cfg: &Config, now: Timestamp) -> Step {
     match phase {
         RollbackPhase::Pending | RollbackPhase::PreChecking => start(&mut cx, cfg, due),
         RollbackPhase::Switching => switch(&mut cx, cfg, due),
-        RollbackPhase::Verifying => verify(&mut cx, cfg, due),
+        RollbackPhase::Verifying => verify::verify(&mut cx, due),
         RollbackPhase::Succeeded | RollbackPhase::Failed => {}
     }
     cx.step
@@ -292,7 +292,7 @@ fn start(cx: &mut Ctx<'_>, cfg: &Config, due: Timestamp) {
                 true,
             );
             if argocd {
-                argocd_switch(cx);
+                argocd::switch(cx);
             } else {
                 do_switch(cx, &prep);
             }
@@ -368,15 +368,20 @@ fn do_switch(cx: &mut Ctx<'_>, prep: &Prepared) {
         prep.workloads.len(),
         name(&prep.target)
     );
+    switched(cx, "Patched", &msg);
+}
+
+/// The switch is done (`reason`: how): Verifying, looked at again soon.
+fn switched(cx: &mut Ctx<'_>, reason: &str, msg: &str) {
     set_condition(
         &mut cx.status.conditions,
         "Switched",
         true,
-        "Patched",
-        &msg,
+        reason,
+        msg,
         cx.now,
     );
-    cx.go(RollbackPhase::Verifying, &msg);
+    cx.go(RollbackPhase::Verifying, msg);
     cx.write_status();
     cx.step.requeue = Some(VERIFY_REQUEUE);
 }
@@ -388,7 +393,7 @@ fn switch(cx: &mut Ctx<'_>, cfg: &Config, due: Timestamp) {
         return deadline_failure(cx, due, "the switch did not finish".into());
     }
     if cx.req.spec.strategy.unwrap_or_default() == RollbackStrategy::ArgoCd {
-        return argocd_switch(cx);
+        return argocd::switch(cx);
     }
     match precheck::check(cx.snap, cfg) {
         Ok(prep) => {
@@ -401,241 +406,6 @@ fn switch(cx: &mut Ctx<'_>, cfg: &Config, due: Timestamp) {
             format!("the switch cannot go on: {}", refusals.join("; ")),
         ),
     }
-}
-
-/// Strategy ArgoCD: pause, write the sync operation once nothing else runs, follow it to
-/// a terminal phase; Succeeded → Verifying (Argo CD's Succeeded does not mean the rollout
-/// finished), Failed or Error → the request fails with Argo CD's message.
-fn argocd_switch(cx: &mut Ctx<'_>) {
-    let Some(app) = cx.snap.app.clone() else {
-        return fail(cx, "AppGone", format!("Application {} is gone", cx.app()));
-    };
-    let Some(target) = cx
-        .status
-        .target_record
-        .clone()
-        .and_then(|t| cx.snap.record(&t).cloned())
-    else {
-        return fail(
-            cx,
-            "RecordGone",
-            format!(
-                "the target record {} is gone",
-                cx.status.target_record.clone().unwrap_or_default()
-            ),
-        );
-    };
-    pause(cx);
-    let uid = cx.req.metadata.uid.clone().unwrap_or_default();
-    let revision = target.spec.source.revision.clone();
-    let set_message = |cx: &mut Ctx<'_>, m: String| {
-        if cx.status.message.as_deref() != Some(m.as_str())
-            || cx.status.phase != cx.req.status.as_ref().and_then(|s| s.phase)
-        {
-            cx.status.message = Some(m);
-            cx.write_status();
-        }
-    };
-    match argocd_sync::progress(&app, &uid) {
-        OperationProgress::Busy(m) => {
-            set_message(cx, format!("waiting: {m}"));
-            cx.step.requeue = Some(WAIT_REQUEUE);
-        }
-        OperationProgress::NotStarted => {
-            let pinned = cx.status.pinned_at_rollback.clone();
-            let op = argocd_sync::operation(&app, &target, &pinned, &uid);
-            cx.step.writes.push(Write::SyncOperation {
-                app: cx.req.spec.app.clone(),
-                patch: argocd_sync::operation_patch(&app, &op),
-            });
-            let m = format!(
-                "Argo CD is syncing revision {revision} ({}); the render must match the record's digest {}",
-                name(&target),
-                target.spec.render_digest
-            );
-            cx.status.message = Some(m.clone());
-            cx.write_status();
-            cx.event(
-                false,
-                "SyncStarted",
-                "Switch",
-                format!("{}: {m}", cx.app()),
-                true,
-            );
-            cx.step.requeue = Some(VERIFY_REQUEUE);
-        }
-        OperationProgress::Running(m) => {
-            set_message(cx, format!("Argo CD is syncing revision {revision}: {m}"));
-            cx.step.requeue = Some(VERIFY_REQUEUE);
-        }
-        OperationProgress::Failed(m) => failure_after_switch(cx, "SyncFailed", m),
-        OperationProgress::Succeeded(_) => {
-            let msg = format!(
-                "Argo CD synced revision {revision} ({}); waiting for the rollouts",
-                name(&target)
-            );
-            set_condition(
-                &mut cx.status.conditions,
-                "Switched",
-                true,
-                "Synced",
-                &msg,
-                cx.now,
-            );
-            cx.go(RollbackPhase::Verifying, &msg);
-            cx.write_status();
-            cx.step.requeue = Some(VERIFY_REQUEUE);
-        }
-    }
-}
-
-/// Verifying: every workload rolled out on the pinned digests, every pinned config live.
-fn verify(cx: &mut Ctx<'_>, _cfg: &Config, due: Timestamp) {
-    let Some(target) = cx
-        .status
-        .target_record
-        .clone()
-        .and_then(|t| cx.snap.record(&t).cloned())
-    else {
-        return fail(
-            cx,
-            "RecordGone",
-            format!(
-                "the target record {} is gone",
-                cx.status.target_record.clone().unwrap_or_default()
-            ),
-        );
-    };
-    let observed = cx.status.pinned_at_rollback.clone();
-    let mut lag: Option<String> = None;
-    let mut broken: Option<String> = None;
-    let mut workloads = cx.status.workloads.clone();
-    for p in workloads.iter_mut() {
-        let what = format!("{} {}/{}", p.kind, p.namespace, p.name);
-        let Some(pin) = target
-            .spec
-            .workloads
-            .iter()
-            .find(|w| w.kind == p.kind && w.name == p.name)
-        else {
-            broken.get_or_insert(format!("{what} is not in the target record"));
-            continue;
-        };
-        let Some(live) = cx.snap.workload(&p.kind, &p.namespace, &p.name) else {
-            broken.get_or_insert(format!("{what} was deleted during the rollback"));
-            continue;
-        };
-        let revisions = history::revisions(live, &cx.snap.history);
-        let mine: Vec<&crate::release::ObservedImage> = observed
-            .iter()
-            .filter(|o| o.kind == p.kind && o.name == p.name)
-            .collect();
-        let target_template = revisions
-            .iter()
-            .find(|r| Some(r.name) == p.to.as_deref())
-            .map(|r| history::pin_observed(&r.template, &mine));
-        if target_template.is_some_and(|t| history::live_template(live) != t)
-            && !history::matches_pin(&history::live_template(live), pin)
-        {
-            broken.get_or_insert(format!("{what} was changed by someone else during the rollback: its template is no longer the release's"));
-            continue;
-        }
-        match rollout::progress(live, pin, &observed, &cx.snap.pods, p) {
-            Rollout::Done => {}
-            Rollout::Waiting(m) => {
-                lag.get_or_insert(format!("{what}: {m}"));
-            }
-            Rollout::Failed(m) => {
-                broken.get_or_insert(format!("{what}: {m}"));
-            }
-        }
-    }
-    cx.status.workloads = workloads;
-    for w in target
-        .spec
-        .workloads
-        .iter()
-        .filter(|w| history::RESTORABLE.contains(&w.kind.as_str()))
-    {
-        let ns = cx
-            .status
-            .workloads
-            .iter()
-            .find(|p| p.kind == w.kind && p.name == w.name)
-            .map(|p| p.namespace.clone())
-            .unwrap_or_default();
-        for c in w.configs.iter().filter(|c| c.sha256.is_some()) {
-            let live = cx
-                .snap
-                .config(&c.kind, &ns, &c.name)
-                .map(crate::release::digest::content_sha256);
-            if live != c.sha256 {
-                broken.get_or_insert(format!(
-                    "{} {ns}/{} changed during the rollback ({} -> {})",
-                    c.kind,
-                    c.name,
-                    c.sha256.clone().unwrap_or_default(),
-                    live.unwrap_or_else(|| "absent".into())
-                ));
-            }
-        }
-    }
-    if let Some(b) = broken {
-        return failure_after_switch(cx, "VerifyFailed", b);
-    }
-    if let Some(l) = lag {
-        if cx.now > due {
-            return deadline_failure(cx, due, l);
-        }
-        if cx.status.message.as_deref() != Some(l.as_str())
-            || cx.req.status.as_ref().map(|s| &s.workloads) != Some(&cx.status.workloads)
-        {
-            cx.status.message = Some(l);
-            cx.write_status();
-        }
-        cx.step.requeue = Some(VERIFY_REQUEUE);
-        return;
-    }
-    let target_name = name(&target);
-    let msg = format!(
-        "every workload runs {} (revision {}) on the pinned digests",
-        target_name, target.spec.source.revision
-    );
-    cx.step.writes.push(Write::RecordStatus {
-        namespace: target.metadata.namespace.clone().unwrap_or_default(),
-        name: target_name.clone(),
-        status: json!({"conditions": [{
-            "type": VERIFIED_CONDITION, "status": "True", "reason": "Matches",
-            "message": format!("verified by RollbackRequest {}: {msg}", cx.req.metadata.name.clone().unwrap_or_default()),
-            "lastTransitionTime": cx.now.to_string(),
-        }], "drift": []}),
-    });
-    set_condition(
-        &mut cx.status.conditions,
-        "Verified",
-        true,
-        "Matches",
-        &msg,
-        cx.now,
-    );
-    let paused = cx
-        .status
-        .saved_sync_policy
-        .as_ref()
-        .is_some_and(|s| s.method != sync_policy::NOT_AUTOMATED);
-    let done = if paused {
-        format!(
-            "{msg}; automated sync stays paused until `rollpin resume {}` or spec.resume: true",
-            cx.app()
-        )
-    } else {
-        msg.clone()
-    };
-    cx.go(RollbackPhase::Succeeded, &done);
-    cx.write_status();
-    let note = format!("Rolled {} back to {target_name}: {done}", cx.app());
-    cx.event(false, "Succeeded", "Verify", note, true);
-    cx.step.requeue = None;
 }
 
 fn deadline_failure(cx: &mut Ctx<'_>, due: Timestamp, lag: String) {
@@ -653,7 +423,7 @@ fn failure_after_switch(cx: &mut Ctx<'_>, reason: &str, message: String) {
         return fail(cx, reason, message);
     }
     if cx.req.spec.strategy.unwrap_or_default() == RollbackStrategy::ArgoCd {
-        return argocd_revert(cx, reason, message);
+        return argocd::revert(cx, reason, message);
     }
     let mut reverted = Vec::new();
     let mut missing = Vec::new();
@@ -697,57 +467,6 @@ fn failure_after_switch(cx: &mut Ctx<'_>, reason: &str, message: String) {
         format!("revert incomplete: {}", missing.join("; "))
     };
     record_revert(cx, reason, message, missing.is_empty(), detail)
-}
-
-/// Strategy ArgoCD's revert: a sync of the shadow revision, guarded by its record's digest
-/// (not awaited); refused while another operation runs.
-fn argocd_revert(cx: &mut Ctx<'_>, reason: &str, message: String) {
-    let shadow = cx
-        .status
-        .shadow_record
-        .clone()
-        .and_then(|n| cx.snap.record(&n).cloned());
-    let detail = match (cx.snap.app.clone(), shadow) {
-        (Some(app), Some(shadow)) => {
-            let uid = cx.req.metadata.uid.clone().unwrap_or_default();
-            match argocd_sync::progress(&app, &uid) {
-                OperationProgress::Busy(m) | OperationProgress::Running(m) => {
-                    format!("revert not started: {m}")
-                }
-                _ => {
-                    let observed = shadow
-                        .status
-                        .as_ref()
-                        .map(|s| s.observed_images.clone())
-                        .unwrap_or_default();
-                    let tag_only: Vec<crate::release::ObservedImage> = observed
-                        .into_iter()
-                        .filter(|o| {
-                            shadow.spec.workloads.iter().any(|w| {
-                                w.containers
-                                    .iter()
-                                    .chain(&w.init_containers)
-                                    .any(|c| c.digest.is_none() && c.image == o.image)
-                            })
-                        })
-                        .collect();
-                    let op = argocd_sync::operation(&app, &shadow, &tag_only, &uid);
-                    cx.step.writes.push(Write::SyncOperation {
-                        app: cx.req.spec.app.clone(),
-                        patch: argocd_sync::operation_patch(&app, &op),
-                    });
-                    format!(
-                        "re-syncing the shadow revision {} ({}) (not awaited)",
-                        shadow.spec.source.revision,
-                        name(&shadow)
-                    )
-                }
-            }
-        }
-        _ => "revert not started: the Application or the shadow record is gone".to_string(),
-    };
-    let started = detail.starts_with("re-syncing");
-    record_revert(cx, reason, message, started, detail)
 }
 
 /// Records a revert (done, or why not) and fails the request.
@@ -825,6 +544,9 @@ fn resume(cx: &mut Ctx<'_>) {
         }
     }
 }
+
+mod argocd;
+mod verify;
 
 #[cfg(test)]
 mod tests;
