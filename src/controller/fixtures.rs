@@ -377,3 +377,21 @@ pub fn world_n(n: usize) -> Snapshot {
         .collect();
     snap
 }
+
+/// When the fixture app's last sync finished.
+pub const SYNCED_AT: &str = "2027-01-15T08:00:00Z";
+
+/// The Application right after Argo CD finished syncing release B ([`SYNCED_AT`]).
+pub fn synced_app() -> Value {
+    let mut app = application(REV_B);
+    app["status"]["operationState"] = json!({"phase": "Succeeded", "finishedAt": SYNCED_AT,
+        "syncResult": {"revision": REV_B}});
+    app
+}
+
+/// `secs` seconds after the sync finished.
+pub fn after_sync(secs: i64) -> Timestamp {
+    let t: Timestamp = SYNCED_AT.parse().unwrap();
+    t.checked_add(k8s_openapi::jiff::SignedDuration::from_secs(secs))
+        .unwrap()
+}

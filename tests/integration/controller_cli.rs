@@ -1,20 +1,27 @@
-//! `rollpin controller`'s start-up errors through the binary: each names the flag or what
-//! is missing, exits 1 (2 for a malformed flag, as clap does), prints nothing on stdout.
+//! The cluster commands' user errors through the binary (`controller` start-up, `rollback`,
+//! `history`, `resume` without a cluster): each names the flag or what is missing, exits 1
+//! (2 for a malformed flag, as clap does), prints nothing on stdout.
 #![cfg(feature = "controller")]
 
 use std::process::Command;
 
-fn controller(args: &[&str]) -> std::process::Output {
+/// Runs rollpin with `kubeconfig` and without the in-cluster service account variables.
+fn cli(args: &[&str], kubeconfig: &str) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_rollpin"))
-        .arg("controller")
         .args(args)
-        // No cluster: no kubeconfig, no in-cluster service account variables.
-        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .env("KUBECONFIG", kubeconfig)
         .env("HOME", "/nonexistent")
         .env_remove("KUBERNETES_SERVICE_HOST")
         .env_remove("KUBERNETES_SERVICE_PORT")
         .output()
         .expect("run rollpin")
+}
+
+/// `rollpin controller ARGS` with no cluster to reach.
+fn controller(args: &[&str]) -> std::process::Output {
+    let mut all = vec!["controller"];
+    all.extend_from_slice(args);
+    cli(&all, "/nonexistent/kubeconfig")
 }
 
 #[test]
@@ -68,17 +75,6 @@ fn a_health_address_that_cannot_listen_is_an_error() {
         stderr.starts_with("Error: health endpoint 256.0.0.1:1: "),
         "{stderr}"
     );
-}
-
-fn cli(args: &[&str], kubeconfig: &str) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_rollpin"))
-        .args(args)
-        .env("KUBECONFIG", kubeconfig)
-        .env("HOME", "/nonexistent")
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .env_remove("KUBERNETES_SERVICE_PORT")
-        .output()
-        .expect("run rollpin")
 }
 
 #[test]

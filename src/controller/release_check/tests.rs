@@ -3,13 +3,6 @@ use serde_json::json;
 use super::*;
 use crate::controller::fixtures::*;
 
-fn synced_app() -> Value {
-    let mut app = application(REV_B);
-    app["status"]["operationState"] = json!({"phase": "Succeeded", "finishedAt": "2027-01-15T08:00:00Z",
-        "syncResult": {"revision": REV_B}});
-    app
-}
-
 fn live_b() -> Vec<Value> {
     let b = objects('b');
     vec![
@@ -21,7 +14,7 @@ fn live_b() -> Vec<Value> {
 }
 
 fn finished() -> Timestamp {
-    "2027-01-15T08:00:00Z".parse().unwrap()
+    after_sync(0)
 }
 
 const TIMEOUT: Duration = Duration::from_secs(600);

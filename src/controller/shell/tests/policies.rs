@@ -56,19 +56,6 @@ fn policy(address: &str) -> RollbackPolicy {
     .unwrap()
 }
 
-fn synced_app() -> Value {
-    let mut app = application(REV_B);
-    app["status"]["operationState"] = json!({"phase": "Succeeded", "finishedAt": "2027-01-15T08:00:00Z",
-        "syncResult": {"revision": REV_B}});
-    app
-}
-
-fn now(secs: i64) -> k8s_openapi::jiff::Timestamp {
-    let t: k8s_openapi::jiff::Timestamp = "2027-01-15T08:00:00Z".parse().unwrap();
-    t.checked_add(k8s_openapi::jiff::SignedDuration::from_secs(secs))
-        .unwrap()
-}
-
 fn reads() -> Vec<Expect> {
     let records: Vec<Value> = [record_a(), record_b()]
         .iter()
@@ -129,7 +116,7 @@ pub(super) async fn broken_slo() -> Vec<Call> {
     }));
     s.push(policy_event());
     let (result, calls, logs) =
-        run_policy(&policy(&address), now(60), vec![address.clone()], s).await;
+        run_policy(&policy(&address), after_sync(60), vec![address.clone()], s).await;
     result.expect("reconcile");
     assert_eq!(seen.lock().unwrap().len(), 1, "one query");
     assert!(
@@ -159,7 +146,7 @@ async fn an_address_off_the_allow_list_is_never_queried() {
     s.push(policy_event());
     let (result, calls, _) = run_policy(
         &policy(&address),
-        now(60),
+        after_sync(60),
         vec!["http://prometheus.monitoring:9090".into()],
         s,
     )

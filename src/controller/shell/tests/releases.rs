@@ -6,19 +6,6 @@ use super::harness::*;
 use crate::controller::fixtures::*;
 use crate::release::RollbackManifest;
 
-fn synced_app() -> Value {
-    let mut app = application(REV_B);
-    app["status"]["operationState"] = json!({"phase": "Succeeded", "finishedAt": "2027-01-15T08:00:00Z",
-        "syncResult": {"revision": REV_B}});
-    app
-}
-
-fn now(secs: i64) -> k8s_openapi::jiff::Timestamp {
-    let t: k8s_openapi::jiff::Timestamp = "2027-01-15T08:00:00Z".parse().unwrap();
-    t.checked_add(k8s_openapi::jiff::SignedDuration::from_secs(secs))
-        .unwrap()
-}
-
 fn records_list(
     records: &[RollbackManifest],
 ) -> impl FnOnce(&Value) -> (u16, Value) + Send + 'static {
@@ -87,7 +74,7 @@ pub(super) async fn verified_and_collected() -> Vec<Call> {
             (201, body.clone())
         },
     ));
-    let (result, calls, logs) = run_app(&synced_app(), now(30), 20, s).await;
+    let (result, calls, logs) = run_app(&synced_app(), after_sync(30), 20, s).await;
     assert_eq!(
         result.unwrap(),
         kube::runtime::controller::Action::await_change()
@@ -104,7 +91,7 @@ async fn a_rollout_in_progress_is_looked_at_again_without_writes() {
     let mut deploy = live_web(&b[2], "300", 2);
     deploy["status"]["availableReplicas"] = json!(1);
     let s = reads(&records, deploy, vec![pod("web-1", &digest('b'))]);
-    let (result, calls, logs) = run_app(&synced_app(), now(30), 20, s).await;
+    let (result, calls, logs) = run_app(&synced_app(), after_sync(30), 20, s).await;
     assert_eq!(
         result.unwrap(),
         kube::runtime::controller::Action::requeue(
@@ -145,7 +132,7 @@ async fn drift_past_the_timeout_is_verified_false() {
             (201, body.clone())
         },
     ));
-    let (result, _, _) = run_app(&synced_app(), now(601), 20, s).await;
+    let (result, _, _) = run_app(&synced_app(), after_sync(601), 20, s).await;
     result.unwrap();
 }
 
@@ -187,7 +174,7 @@ async fn collected() -> Vec<Call> {
             status(404, "NotFound"),
         ),
     ];
-    let (result, calls, logs) = run_app(&synced_app(), now(30), 3, s).await;
+    let (result, calls, logs) = run_app(&synced_app(), after_sync(30), 3, s).await;
     result.unwrap();
     assert_eq!(
         logs.iter()
@@ -202,7 +189,7 @@ async fn collected() -> Vec<Call> {
 async fn an_app_without_a_successful_sync_is_not_read() {
     let mut app = synced_app();
     app["status"]["operationState"]["phase"] = json!("Running");
-    let (result, calls, _) = run_app(&app, now(30), 20, Vec::new()).await;
+    let (result, calls, _) = run_app(&app, after_sync(30), 20, Vec::new()).await;
     result.unwrap();
     assert!(calls.is_empty());
 }
