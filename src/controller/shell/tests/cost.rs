@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::harness::*;
 use crate::controller::Snapshot;
@@ -12,76 +12,6 @@ use crate::controller::fixtures::*;
 use crate::controller::plan::plan;
 use crate::controller::sim::{apply, finish_rollouts, pinned_digest};
 use crate::controller::{Config, str_at};
-
-/// Every read of a reconcile of the n-workload world, answered from the snapshot.
-fn reads_n(snap: &Snapshot, verifying: bool) -> Vec<Expect> {
-    let mut out = vec![expect(
-        "GET",
-        "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/shop",
-        ok(snap.app.clone().unwrap()),
-    )];
-    let records: Vec<Value> = snap
-        .records
-        .iter()
-        .map(|r| serde_json::to_value(r).unwrap())
-        .collect();
-    out.push(expect("GET", format!("/apis/rollpin.dev/v1alpha1/namespaces/{NS}/rollbackmanifests?labelSelector=rollpin.dev%2Fapp%3Dshop"), list(records)));
-    let requests: Vec<Value> = snap
-        .requests
-        .iter()
-        .map(|r| serde_json::to_value(r).unwrap())
-        .collect();
-    out.push(expect(
-        "GET",
-        format!("/apis/rollpin.dev/v1alpha1/namespaces/{NS}/rollbackrequests"),
-        list(requests),
-    ));
-    for w in &snap.workloads {
-        let name = str_at(w, "/metadata/name").to_string();
-        out.push(expect(
-            "GET",
-            format!("/apis/apps/v1/namespaces/{NS}/deployments/{name}"),
-            ok(w.clone()),
-        ));
-        let rs: Vec<Value> = snap
-            .history
-            .iter()
-            .filter(|h| str_at(h, "/metadata/ownerReferences/0/name") == name)
-            .cloned()
-            .collect();
-        out.push(expect(
-            "GET",
-            format!("/apis/apps/v1/namespaces/{NS}/replicasets?labelSelector=app%3D{name}"),
-            list(rs),
-        ));
-        if verifying {
-            let pods: Vec<Value> = snap
-                .pods
-                .iter()
-                .filter(|p| str_at(p, "/metadata/labels/app") == name)
-                .cloned()
-                .collect();
-            out.push(expect(
-                "GET",
-                format!("/api/v1/namespaces/{NS}/pods?labelSelector=app%3D{name}"),
-                list(pods),
-            ));
-        }
-        let cfg = format!("{name}-config-a");
-        let c = snap
-            .configs
-            .iter()
-            .find(|c| str_at(c, "/metadata/name") == cfg)
-            .unwrap()
-            .clone();
-        out.push(expect(
-            "GET",
-            format!("/api/v1/namespaces/{NS}/configmaps/{cfg}"),
-            ok(c),
-        ));
-    }
-    out
-}
 
 fn writes_switch(snap: &Snapshot) -> Vec<Expect> {
     let mut s = vec![expect(
@@ -144,7 +74,7 @@ async fn rollback_cost_per_workload() {
         let (result, first, _) = run(
             &snap,
             ts(210),
-            reads_n(&snap, false)
+            reads(&snap, false)
                 .into_iter()
                 .chain(writes_switch(&snap))
                 .collect(),
@@ -161,7 +91,7 @@ async fn rollback_cost_per_workload() {
         let (result, second, _) = run(
             &after,
             ts(220),
-            reads_n(&after, true)
+            reads(&after, true)
                 .into_iter()
                 .chain(writes_verify())
                 .collect(),

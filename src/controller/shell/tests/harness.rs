@@ -139,37 +139,61 @@ pub fn reads(snap: &Snapshot, verifying: bool) -> Vec<Expect> {
         format!("/apis/rollpin.dev/v1alpha1/namespaces/{NS}/rollbackrequests"),
         list(requests),
     ));
+    // Per workload, as observe reads them: the workload, its history (by its selector),
+    // its Pods while verifying, then the release's config of it (`<name>-config-a`).
     for w in &snap.workloads {
         let kind = str_at(w, "/kind");
+        let name = str_at(w, "/metadata/name").to_string();
         let plural = format!("{}s", kind.to_lowercase());
         out.push(expect(
             "GET",
-            format!("/apis/apps/v1/namespaces/{NS}/{plural}/web"),
+            format!("/apis/apps/v1/namespaces/{NS}/{plural}/{name}"),
             ok(w.clone()),
         ));
-        let history = if kind == "Deployment" {
+        let history_kind = if kind == "Deployment" {
             "replicasets"
         } else {
             "controllerrevisions"
         };
+        let history: Vec<Value> = snap
+            .history
+            .iter()
+            .filter(|h| str_at(h, "/metadata/ownerReferences/0/name") == name)
+            .cloned()
+            .collect();
         out.push(expect(
             "GET",
-            format!("/apis/apps/v1/namespaces/{NS}/{history}?labelSelector=app%3Dweb"),
-            list(snap.history.clone()),
+            format!("/apis/apps/v1/namespaces/{NS}/{history_kind}?labelSelector=app%3D{name}"),
+            list(history),
         ));
         if verifying {
+            let pods: Vec<Value> = snap
+                .pods
+                .iter()
+                .filter(|p| str_at(p, "/metadata/labels/app") == name)
+                .cloned()
+                .collect();
             out.push(expect(
                 "GET",
-                format!("/api/v1/namespaces/{NS}/pods?labelSelector=app%3Dweb"),
-                list(snap.pods.clone()),
+                format!("/api/v1/namespaces/{NS}/pods?labelSelector=app%3D{name}"),
+                list(pods),
             ));
         }
+        let config = format!("{name}-config-a");
+        let reply = match snap
+            .configs
+            .iter()
+            .find(|c| str_at(c, "/metadata/name") == config)
+        {
+            Some(c) => Box::new(ok(c.clone())) as ReplyFn,
+            None => Box::new(status(404, "NotFound")),
+        };
+        out.push(Expect {
+            method: "GET",
+            uri: format!("/api/v1/namespaces/{NS}/configmaps/{config}"),
+            reply,
+        });
     }
-    out.push(expect(
-        "GET",
-        format!("/api/v1/namespaces/{NS}/configmaps/web-config-a"),
-        ok(snap.configs[0].clone()),
-    ));
     out
 }
 
