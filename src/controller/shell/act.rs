@@ -107,14 +107,19 @@ pub async fn act(
                             &fallback,
                         )
                         .await;
-                        if let Ok(after) = &r {
-                            app_version = version(after);
-                            removed = true;
-                            let body = json!([{"op": "replace", "path": "/status/savedSyncPolicy/method", "value": sync_policy::REMOVED}]);
-                            let _ = api::json_patch_status(client, api::REQUEST, &ns, &name, &body)
-                                .await;
+                        match r {
+                            Ok(after) => {
+                                app_version = version(&after);
+                                removed = true;
+                                // Saved at once, so resume knows how the policy was paused
+                                // even if nothing else of this batch gets written.
+                                let body = json!([{"op": "replace", "path": "/status/savedSyncPolicy/method", "value": sync_policy::REMOVED}]);
+                                api::json_patch_status(client, api::REQUEST, &ns, &name, &body)
+                                    .await
+                                    .map(|_| ())
+                            }
+                            Err(e) => Err(e),
                         }
-                        r.map(|_| ())
                     }
                     Err(e) => Err(e),
                 }
