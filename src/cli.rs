@@ -28,8 +28,6 @@ pub struct Cli {
 pub enum Command {
     /// Build a kustomization directory and print the manifests (Argo CD CMP generate).
     Render(RenderArgs),
-    /// Print the plugin's parameter announcement for the Argo CD UI (CMP dynamic parameters).
-    Parameters(ParametersArgs),
     /// Assess live objects' health as Argo CD does and roll it up into the app's health.
     Health(HealthArgs),
     /// Print argocd-cm's health customizations (rollpin's rules as Argo CD Lua) as a
@@ -203,13 +201,6 @@ impl HealthArgs {
             rules: self.rules.clone(),
         }
     }
-}
-
-/// Arguments of `rollpin parameters`.
-#[derive(Debug, clap::Args)]
-pub struct ParametersArgs {
-    /// The application directory (default: the current directory, as Argo CD runs it).
-    pub dir: Option<PathBuf>,
 }
 
 /// `--reorder` values, as `kubectl kustomize` takes them.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use rollpin::argocd::CmpEnv;
 use rollpin::cli::{Cli, Command, SloCommand, VerifyOutput};
-use rollpin::kustomize::fs::DiskFs;
+use rollpin::kustomize::fs::{DiskFs, FileSystem, OverlayFs};
 use rollpin::release::command::ReportFormat;
 use rollpin::slo::provider::error_chain;
 
@@ -33,12 +33,6 @@ fn main() -> ExitCode {
             }
             Err(e) => fail(error_chain(&e)),
         },
-        Command::Parameters(args) => {
-            let dir = args.dir.unwrap_or_else(|| ".".into());
-            let json = rollpin::argocd::parameters::announcement_json(&dir);
-            println!("{json}");
-            ExitCode::SUCCESS
-        }
         Command::Render(args) => render(&args),
         Command::Verify(args) => verify(&args),
         Command::Crds => print_stdout(&rollpin::release::crds::crds_yaml(), ExitCode::SUCCESS),
@@ -85,9 +79,10 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
             cmp.expect_render_digest()?,
             cmp.pin_images()?,
             cmp.expect_objects()?,
+            cmp.kustomize_options()?,
         ))
     });
-    let (reorder, record_param, digests_param, expect_param, pins_param, objects_param) =
+    let (reorder, record_param, digests_param, expect_param, pins_param, objects_param, kopts) =
         match params {
             Ok(p) => p,
             Err(e) => return fail(e),
@@ -101,7 +96,23 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     let cfg = args.config(cmp.source_path.as_deref(), reorder);
-    let mut rendered = match rollpin::render::render(&DiskFs, &cfg.dir, &cfg.options) {
+    // Argo CD's kustomize options edit the app's kustomization, in memory only.
+    let edited = rollpin::argocd::kustomize_options::edited_kustomization(
+        &kopts,
+        &DiskFs,
+        &cfg.dir,
+        &cfg.options,
+    );
+    let overlay = match edited {
+        Ok(Some((path, text))) => Some(OverlayFs::new(&DiskFs, path, text)),
+        Ok(None) => None,
+        Err(e) => return fail(e),
+    };
+    let fs: &dyn FileSystem = match &overlay {
+        Some(o) => o,
+        None => &DiskFs,
+    };
+    let mut rendered = match rollpin::render::render(fs, &cfg.dir, &cfg.options) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };

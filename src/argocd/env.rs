@@ -9,8 +9,9 @@ use crate::kustomize::order::Order;
 use crate::release::guard::{ExpectedObjects, RenderDigest, shown};
 use crate::release::pin_images::{ImagePins, PinOrigin};
 
-/// The parameters rollpin takes, in announcement order: all strings but `pin-images` (a
-/// map, [`MAP_PARAMETER`]).
+/// rollpin's own parameters, in announcement order: all strings but `pin-images` (a map,
+/// [`MAP_PARAMETER`]). Argo CD's kustomize options follow them
+/// ([`crate::argocd::kustomize_options::PARAMETERS`]).
 pub const KNOWN_PARAMETERS: [&str; 6] = [
     "reorder",
     "release-record",
@@ -24,6 +25,14 @@ pub const KNOWN_PARAMETERS: [&str; 6] = [
 /// each key escaped (`ghcr.io/acme/web:1.4` → `GHCR_IO_ACME_WEB_1_4`), so rollpin reads it
 /// from `ARGOCD_APP_PARAMETERS` only.
 pub const MAP_PARAMETER: &str = "pin-images";
+
+/// Every parameter rollpin takes, in announcement order: its own, then Argo CD's kustomize
+/// options.
+pub fn all_parameters() -> impl Iterator<Item = &'static str> {
+    KNOWN_PARAMETERS
+        .into_iter()
+        .chain(crate::argocd::kustomize_options::PARAMETERS)
+}
 
 /// A parameter with a value rollpin cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,6 +64,9 @@ pub struct CmpEnv {
     pub plugin_env: BTreeMap<String, String>,
     /// Parameters set on the Application.
     pub parameters: Vec<Parameter>,
+    /// The variables `${…}` in Argo CD's kustomize options may name
+    /// ([`crate::argocd::envsubst::BUILD_ENV_NAMES`]).
+    pub build_env: BTreeMap<String, String>,
 }
 
 impl CmpEnv {
@@ -64,6 +76,9 @@ impl CmpEnv {
         let mut params_json: Option<String> = None;
         let mut param_vars: BTreeMap<String, String> = BTreeMap::new();
         for (k, v) in vars {
+            if crate::argocd::envsubst::BUILD_ENV_NAMES.contains(&k.as_str()) {
+                env.build_env.insert(k.clone(), v.clone());
+            }
             let slot = match k.as_str() {
                 "ARGOCD_APP_NAME" => &mut env.app_name,
                 "ARGOCD_APP_NAMESPACE" => &mut env.app_namespace,
@@ -101,17 +116,20 @@ impl CmpEnv {
             // Without the JSON form, only rollpin's own string parameters can be recovered
             // from `PARAM_<ESCAPED>` (Argo CD always sets both).
             None => {
-                let map_prefix = format!("{}_", escape_name(MAP_PARAMETER));
-                if let Some(var) = param_vars.keys().find(|k| k.starts_with(&map_prefix)) {
-                    return Err(EnvError(format!(
-                        "parameter '{MAP_PARAMETER}': PARAM_{var} is set but ARGOCD_APP_PARAMETERS \
-                         is not; rollpin reads map parameters from ARGOCD_APP_PARAMETERS (the \
-                         PARAM_ names lose the image's characters)"
-                    )));
+                let collections = std::iter::once(MAP_PARAMETER)
+                    .chain(crate::argocd::kustomize_options::COLLECTION_PARAMETERS);
+                for name in collections.clone() {
+                    let prefix = format!("{}_", escape_name(name));
+                    if let Some(var) = param_vars.keys().find(|k| k.starts_with(&prefix)) {
+                        return Err(EnvError(format!(
+                            "parameter '{name}': PARAM_{var} is set but ARGOCD_APP_PARAMETERS \
+                             is not; rollpin reads map and array parameters from \
+                             ARGOCD_APP_PARAMETERS (the PARAM_ names lose their keys' characters)"
+                        )));
+                    }
                 }
-                KNOWN_PARAMETERS
-                    .iter()
-                    .filter(|name| **name != MAP_PARAMETER)
+                all_parameters()
+                    .filter(|name| !collections.clone().any(|c| c == *name))
                     .filter_map(|name| {
                         param_vars.get(&escape_name(name)).map(|v| Parameter {
                             name: name.to_string(),
@@ -244,17 +262,27 @@ impl CmpEnv {
         Ok(pins)
     }
 
+    /// Argo CD's kustomize options among the parameters, checked.
+    pub fn kustomize_options(
+        &self,
+    ) -> Result<crate::argocd::kustomize_options::KustomizeOptions, EnvError> {
+        crate::argocd::kustomize_options::KustomizeOptions::from_parameters(
+            &self.parameters,
+            &self.build_env,
+        )
+    }
+
     /// Parameters rollpin does not know, which it refuses rather than ignores.
     pub fn check_known_parameters(&self) -> Result<(), EnvError> {
         match self
             .parameters
             .iter()
-            .find(|p| !KNOWN_PARAMETERS.contains(&p.name.as_str()))
+            .find(|p| !all_parameters().any(|k| k == p.name))
         {
             Some(p) => Err(EnvError(format!(
                 "parameter '{}' is not a rollpin parameter (known: {})",
                 p.name,
-                KNOWN_PARAMETERS.join(", ")
+                all_parameters().collect::<Vec<_>>().join(", ")
             ))),
             None => Ok(()),
         }

@@ -1,5 +1,5 @@
 //! Plugin parameters: what Argo CD sends (`ARGOCD_APP_PARAMETERS`, `PARAM_*`), rollpin's
-//! parameters and their validation, and the announcement array for the UI.
+//! parameters and their validation, and their announcement (plugin.yaml's static list).
 
 use std::collections::BTreeMap;
 
@@ -99,10 +99,10 @@ pub struct Announcement {
     pub string: Option<String>,
 }
 
-/// The parameters rollpin understands and their announcement. The default `reorder`
-/// follows the kustomization's own `sortOptions` when it has one.
+/// The parameters rollpin understands and their announcement, as plugin.yaml lists them
+/// (`spec.parameters.static`; a test keeps the two equal).
 pub fn announcements(default_reorder: &str) -> Vec<Announcement> {
-    vec![Announcement {
+    let mut list = vec![Announcement {
         name: "reorder".into(),
         title: "Output order".into(),
         tooltip: "legacy: kustomize's default kind order; none: the order resources are listed in. A sortOptions field in the kustomization wins.".into(),
@@ -149,24 +149,101 @@ pub fn announcements(default_reorder: &str) -> Vec<Announcement> {
         required: false,
         collection_type: "map".into(),
         string: None,
-    }]
+    }];
+    list.extend(
+        KUSTOMIZE_ANNOUNCEMENTS
+            .iter()
+            .map(|(name, kind, tooltip)| Announcement {
+                name: (*name).into(),
+                title: format!("kustomize: {name}"),
+                tooltip: (*tooltip).into(),
+                required: false,
+                collection_type: (*kind).into(),
+                string: None,
+            }),
+    );
+    list
 }
 
-/// The announcement for the app in `dir`, as the JSON array Argo CD expects. The
-/// `reorder` default follows the kustomization's `sortOptions` when it can be read.
-pub fn announcement_json(dir: &std::path::Path) -> String {
-    let default = crate::kustomize::kustomization::KUSTOMIZATION_FILE_NAMES
-        .iter()
-        .find_map(|name| {
-            let path = dir.join(name);
-            let text = std::fs::read_to_string(&path).ok()?;
-            crate::kustomize::kustomization::Kustomization::parse(&path, &text).ok()
-        })
-        .and_then(|k| k.sort_options)
-        .map(|so| if so.order == "fifo" { "none" } else { "legacy" })
-        .unwrap_or("legacy");
-    serde_json::to_string(&announcements(default)).unwrap_or_else(|_| "[]".into())
-}
+/// Argo CD's kustomize options (`spec.source.kustomize`), announced with the same names:
+/// (name, collection type, tooltip).
+const KUSTOMIZE_ANNOUNCEMENTS: [(&str, &str, &str); 15] = [
+    (
+        "namePrefix",
+        "string",
+        "As spec.source.kustomize.namePrefix: kustomize edit set nameprefix.",
+    ),
+    (
+        "nameSuffix",
+        "string",
+        "As spec.source.kustomize.nameSuffix: kustomize edit set namesuffix.",
+    ),
+    (
+        "images",
+        "array",
+        "As spec.source.kustomize.images, each [NAME=]NEWNAME[:TAG][@DIGEST]: kustomize edit set image (${ARGOCD_APP_*} substituted).",
+    ),
+    (
+        "replicas",
+        "map",
+        "As spec.source.kustomize.replicas, name → count: kustomize edit set replicas.",
+    ),
+    (
+        "commonLabels",
+        "map",
+        "As spec.source.kustomize.commonLabels: kustomize edit add label (${ARGOCD_APP_*} substituted).",
+    ),
+    (
+        "forceCommonLabels",
+        "string",
+        "true: commonLabels override labels the kustomization already sets (--force).",
+    ),
+    (
+        "labelWithoutSelector",
+        "string",
+        "true: commonLabels are added to labels without selectors (--without-selector).",
+    ),
+    (
+        "labelIncludeTemplates",
+        "string",
+        "true: with labelWithoutSelector, the labels also go into pod templates (--include-templates).",
+    ),
+    (
+        "commonAnnotations",
+        "map",
+        "As spec.source.kustomize.commonAnnotations: kustomize edit add annotation.",
+    ),
+    (
+        "forceCommonAnnotations",
+        "string",
+        "true: commonAnnotations override annotations the kustomization already sets (--force).",
+    ),
+    (
+        "commonAnnotationsEnvsubst",
+        "string",
+        "true: ${ARGOCD_APP_*} is substituted in commonAnnotations' values.",
+    ),
+    (
+        "namespace",
+        "string",
+        "As spec.source.kustomize.namespace: kustomize edit set namespace.",
+    ),
+    (
+        "patches",
+        "string",
+        "As spec.source.kustomize.patches, a YAML list of patches (path or patch, target, options) appended to the kustomization's patches.",
+    ),
+    (
+        "components",
+        "array",
+        "As spec.source.kustomize.components: kustomize edit add component.",
+    ),
+    (
+        "ignoreMissingComponents",
+        "string",
+        "true: components whose directory does not exist are skipped.",
+    ),
+];
 
 #[cfg(test)]
 mod tests {

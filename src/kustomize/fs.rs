@@ -131,3 +131,48 @@ impl FileSystem for MemFs {
         Ok(self.read(path)?.len() as u64)
     }
 }
+
+/// Another filesystem with one file's content replaced (the app's kustomization as Argo
+/// CD's kustomize options edit it), so the build reads the edit without it being written.
+pub struct OverlayFs<'a> {
+    inner: &'a dyn FileSystem,
+    /// Real path of the replaced file.
+    path: PathBuf,
+    content: Vec<u8>,
+}
+
+impl<'a> OverlayFs<'a> {
+    /// `inner` with the file at the real path `path` reading as `content`.
+    pub fn new(inner: &'a dyn FileSystem, path: PathBuf, content: Vec<u8>) -> OverlayFs<'a> {
+        OverlayFs {
+            inner,
+            path,
+            content,
+        }
+    }
+
+    fn is_replaced(&self, path: &Path) -> bool {
+        path == self.path || self.inner.real_path(path).is_ok_and(|p| p == self.path)
+    }
+}
+
+impl FileSystem for OverlayFs<'_> {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        if self.is_replaced(path) {
+            return Ok(self.content.clone());
+        }
+        self.inner.read(path)
+    }
+    fn kind(&self, path: &Path) -> io::Result<FileKind> {
+        self.inner.kind(path)
+    }
+    fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
+        self.inner.real_path(path)
+    }
+    fn size(&self, path: &Path) -> io::Result<u64> {
+        if self.is_replaced(path) {
+            return Ok(self.content.len() as u64);
+        }
+        self.inner.size(path)
+    }
+}

@@ -4,13 +4,13 @@
 //! `ARGOCD_APP_PARAMETERS` and `PARAM_*`); a failure is checked as the message Argo CD
 //! shows for it (`ComparisonError`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use rollpin::yaml::{Schema, parse_stream};
 use serde_json::Value;
 
-use crate::util::{assert_succeeds, manifest_dir, sha256_hex};
+use crate::util::{assert_succeeds, copy_dir, manifest_dir, sha256_hex};
 
 const GENERATE: &str = "/spec/generate";
 
@@ -42,19 +42,6 @@ fn plugin_command(pointer: &str) -> Vec<String> {
     cmd
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
 /// A repository checkout as the sidecar receives it (a tarball without `.git`).
 struct Checkout {
     _tmp: tempfile::TempDir,
@@ -65,7 +52,7 @@ impl Checkout {
     fn of_examples() -> Checkout {
         let tmp = tempfile::tempdir().expect("tempdir");
         let root = tmp.path().join("_cmp_server/4f0c9a/repo");
-        copy_tree(&manifest_dir().join("examples"), &root);
+        copy_dir(&manifest_dir().join("examples"), &root);
         Checkout { _tmp: tmp, root }
     }
 
@@ -203,16 +190,24 @@ fn base_outside_the_checkout_is_refused() {
     );
 }
 
+/// Parameters are announced statically only: no command runs per announcement request
+/// (Argo CD's cmp-server runs `parameters.dynamic` on every UI request), and the static
+/// list names every parameter rollpin reads.
 #[test]
-fn dynamic_parameters_announce_json() {
-    let repo = Checkout::of_examples();
-    let out = repo.run("/spec/parameters/dynamic", "overlays/staging", &[]);
-    assert_succeeds(&out);
-    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let list = v.as_array().expect("an array of announcements");
-    assert!(
-        list.iter()
-            .any(|a| a["name"] == "reorder" && a["collectionType"] == "string")
+fn parameters_are_announced_statically() {
+    let text = std::fs::read_to_string(manifest_dir().join("plugin.yaml")).expect("plugin.yaml");
+    let doc = parse_stream(&text, Schema::Kyaml).expect("plugin.yaml parses");
+    let params = &doc[0].value["spec"]["parameters"];
+    assert!(params.get("dynamic").is_none(), "no dynamic command");
+    let names: Vec<&str> = params["static"]
+        .as_array()
+        .expect("static parameters")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        rollpin::argocd::env::all_parameters().collect::<Vec<_>>()
     );
 }
 
