@@ -347,3 +347,68 @@ pub fn edit(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> String {
+        v.to_string()
+    }
+
+    #[test]
+    fn reads_image_arguments_as_kustomize_edit_set_image() {
+        assert_eq!(
+            parse_image("nginx=ghcr.io/a/nginx:1.27").unwrap(),
+            (s("nginx"), s("ghcr.io/a/nginx"), s("1.27"), s(""))
+        );
+        assert_eq!(
+            parse_image("localhost:5000/web:2@sha256:ab").unwrap(),
+            (s("localhost:5000/web"), s(""), s("2"), s("sha256:ab"))
+        );
+        assert_eq!(
+            parse_image("redis=*:7").unwrap(),
+            (s("redis"), s("*"), s("7"), s(""))
+        );
+        assert!(
+            parse_image("nginx")
+                .unwrap_err()
+                .starts_with("invalid format of image")
+        );
+    }
+
+    #[test]
+    fn set_image_keeps_other_entries_and_star_fields_then_sorts() {
+        let mut k: Map<String, Value> = serde_json::from_value(serde_json::json!({
+            "images": [{"name": "b", "newName": "x/b", "tagSuffix": "-alpine"},
+                       {"name": "a", "newTag": "1"}],
+            "imageTags": [{"name": "c", "newTag": "3"}],
+        }))
+        .unwrap();
+        // `*` keeps a field; a field left out is cleared (kustomize replaces the entry).
+        set_images(&mut k, &[s("a=*:2"), s("d:4"), s("c=*:*")]).unwrap();
+        assert_eq!(
+            Value::Object(k),
+            serde_json::json!({"images": [
+                {"name": "a", "newTag": "2"},
+                {"name": "b", "newName": "x/b", "tagSuffix": "-alpine"},
+                {"name": "c", "newTag": "3"},
+                {"name": "d", "newTag": "4"},
+            ]})
+        );
+    }
+
+    #[test]
+    fn label_arguments_split_at_the_first_colon_and_lose_quotes() {
+        let pairs = BTreeMap::from([(s("a"), s("\"x:y\"")), (s("b"), s("\""))]);
+        assert_eq!(
+            as_edit_args("label", &pairs).unwrap(),
+            [(s("a"), s("x:y")), (s("b"), s("\""))]
+        );
+        let colon = BTreeMap::from([(s("k:8s"), s("v"))]);
+        assert_eq!(
+            as_edit_args("label", &colon).unwrap(),
+            [(s("k"), s("8s:v"))]
+        );
+    }
+}

@@ -282,6 +282,19 @@ fn static_binary_renders_in_the_image_as_it_does_outside() {
                 assert!(image.stdout == recorded, "kubectl kustomize's bytes");
             }
         }
+        // mimalloc, the global allocator, is linked in and initialises statically.
+        let env: Vec<(&str, &str)> = APP_ENV
+            .iter()
+            .copied()
+            .chain([("MIMALLOC_VERBOSE", "1")])
+            .collect();
+        let verbose = run_in_image(root.path(), &copy, &wd, &env, &argv);
+        assert!(verbose.status.success());
+        assert!(
+            String::from_utf8_lossy(&verbose.stderr).starts_with("mimalloc: v"),
+            "mimalloc is the allocator: {}",
+            String::from_utf8_lossy(&verbose.stderr)
+        );
         // A render error: message on stderr, nothing on stdout, exit 1.
         let env: Vec<(&str, &str)> = APP_ENV
             .iter()
