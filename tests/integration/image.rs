@@ -403,35 +403,29 @@ fn slo_check_in_image(root: &Path, host: &str, port: u16) -> Output {
     )
 }
 
+/// Whether `rollpin slo check` in `root` reached the stand-in Prometheus at `host`.
+fn reaches(root: &Path, host: &str) -> Result<(), String> {
+    let (port, server) = prometheus_stub();
+    let out = slo_check_in_image(root, host, port);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if stderr.contains("resolving") {
+        // Unblock the stand-in, which is still waiting for a connection.
+        let _ = std::net::TcpStream::connect(("127.0.0.1", port));
+        let _ = server.join();
+        return Err(stderr);
+    }
+    let request = server.join().expect("server thread");
+    assert!(request.starts_with("GET /api/v1/query"), "{request}");
+    assert!(
+        request.contains(&format!("Host: {host}:{port}")),
+        "{request}"
+    );
+    Ok(())
+}
+
 #[test]
 fn static_binary_resolves_host_names_from_kubelet_s_etc_files() {
     with_static_binary("image name lookup", |bin| {
-        // /etc/hosts (kubelet writes the pod's own entries and hostAliases there).
-        let alias = "metrics.example.internal";
-        let hosts = format!("127.0.0.1\tlocalhost\n127.0.0.1\t{alias}\n");
-        // resolv.conf as kubelet writes it for a pod in namespace argocd (ClusterFirst).
-        let resolv = format!(
-            "search argocd.svc.cluster.local svc.cluster.local cluster.local\n\
-             nameserver {DNS_ADDR}\noptions ndots:5 timeout:1 attempts:1\n"
-        );
-        let root = image_tree(
-            bin,
-            &[("/etc/hosts", &hosts), ("/etc/resolv.conf", &resolv)],
-        );
-        let (port, server) = prometheus_stub();
-        let out = slo_check_in_image(root.path(), alias, port);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            !stderr.contains("resolving"),
-            "/etc/hosts lookup failed: {stderr}"
-        );
-        let request = server.join().expect("server thread");
-        assert!(request.starts_with("GET /api/v1/query"), "{request}");
-        assert!(
-            request.contains(&format!("Host: {alias}:{port}")),
-            "{request}"
-        );
-        // Cluster DNS: the controller's short Service name, through the search list.
         let fqdn = "prometheus-operated.monitoring.svc.cluster.local";
         let dns = match dns_stub(fqdn, 5) {
             Ok(dns) => dns,
@@ -439,20 +433,43 @@ fn static_binary_resolves_host_names_from_kubelet_s_etc_files() {
                 panic!("cannot listen on {DNS_ADDR}:53 for the DNS check: {e}")
             }
             Err(e) => {
-                eprintln!("skipped: image DNS lookup: cannot listen on {DNS_ADDR}:53: {e}");
+                eprintln!("skipped: image name lookup: cannot listen on {DNS_ADDR}:53: {e}");
                 return;
             }
         };
-        let (port, server) = prometheus_stub();
-        let out = slo_check_in_image(root.path(), "prometheus-operated.monitoring.svc", port);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!stderr.contains("resolving"), "DNS lookup failed: {stderr}");
-        let request = server.join().expect("server thread");
-        assert!(request.starts_with("GET /api/v1/query"), "{request}");
+        // /etc/hosts as kubelet writes it (the pod's own entries and hostAliases) and
+        // resolv.conf for a pod in namespace argocd (dnsPolicy ClusterFirst).
+        let alias = "metrics.example.internal";
+        let hosts = format!("127.0.0.1\tlocalhost\n127.0.0.1\t{alias}\n");
+        let resolv = format!(
+            "search argocd.svc.cluster.local svc.cluster.local cluster.local\n\
+             nameserver {DNS_ADDR}\noptions ndots:5 timeout:1 attempts:1\n"
+        );
+        let kubelet = [
+            ("/etc/hosts", hosts.as_str()),
+            ("/etc/resolv.conf", resolv.as_str()),
+        ];
+        // The distroless base's /etc/nsswitch.conf order: files, then DNS.
+        let mut with_nsswitch = kubelet.to_vec();
+        with_nsswitch.push(("/etc/nsswitch.conf", "hosts: files dns\n"));
+        let image = image_tree(bin, &with_nsswitch);
+        // Cluster DNS: the controller's short Service name, through the search list.
+        reaches(image.path(), "prometheus-operated.monitoring.svc").expect("DNS lookup");
+        // /etc/hosts first, though DNS answers NXDOMAIN for the name.
+        reaches(image.path(), alias).expect("/etc/hosts lookup");
+        // Without nsswitch.conf (a scratch image) both work too: glibc's built-in default
+        // looks in /etc/hosts before asking DNS.
+        let scratch = image_tree(bin, &kubelet);
+        reaches(scratch.path(), "prometheus-operated.monitoring.svc").expect("DNS lookup");
+        reaches(scratch.path(), alias).expect("/etc/hosts lookup");
         let asked = dns.join().expect("dns thread");
         assert!(
             asked.iter().any(|n| n == fqdn),
             "the search list was used: {asked:?}"
+        );
+        assert!(
+            !asked.iter().any(|n| n.starts_with(alias)),
+            "/etc/hosts answers before DNS is asked: {asked:?}"
         );
     });
 }
