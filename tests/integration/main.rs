@@ -13,6 +13,7 @@ mod hostile;
 mod image;
 mod install_variants;
 mod kustomize_options;
+mod licence;
 mod path_safety;
 mod properties;
 mod release;
