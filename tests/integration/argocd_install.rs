@@ -1,8 +1,8 @@
 //! `argocd-cm-patch/`: its checked-in copies of plugin.yaml and of the generated argocd-cm
-//! health customizations are current, and building it over
-//! a stand-in of Argo CD's stock install adds the sidecar, its mounts and the plugin
-//! configuration (the byte-for-byte comparison with kubectl is the fixture
-//! `fixtures/kustomize/argocd-cm-patch-over-stock`).
+//! health customizations are current, and building its component over a stand-in of
+//! Argo CD's stock install adds the sidecar, its mounts, the plugin configuration, the
+//! CRDs and the controller, and changes nothing else of Argo CD (the byte-for-byte
+//! comparison with kubectl is the fixture `fixtures/kustomize/argocd-cm-patch-over-stock`).
 
 use rollpin::kustomize::fs::DiskFs;
 use rollpin::yaml::{Schema, parse_stream};
@@ -246,4 +246,58 @@ fn dockerfile_build_stage_copies_every_declared_target() {
             "the Dockerfile's build stage does not copy {path} (copies {copied:?})"
         );
     }
+}
+
+/// The component alone, for teams that manage Argo CD with kustomize: over their install it
+/// adds only rollpin's objects and changes only argocd-repo-server and argocd-cm.
+#[test]
+fn component_adds_only_rollpin_objects_and_patches_two() {
+    let id = |o: &Value| {
+        format!(
+            "{} {}",
+            o["kind"].as_str().unwrap_or(""),
+            o["metadata"]["name"].as_str().unwrap_or("")
+        )
+    };
+    let stock_text = std::fs::read_to_string(
+        manifest_dir().join("fixtures/kustomize/argocd-cm-patch-over-stock/app/argocd-stock.yaml"),
+    )
+    .expect("stand-in");
+    let stock: Vec<Value> = parse_stream(&stock_text, Schema::Kyaml)
+        .expect("parses")
+        .into_iter()
+        .map(|d| d.value)
+        .collect();
+    let rendered = rendered_install();
+    let mut changed: Vec<String> = Vec::new();
+    for o in &stock {
+        let after = rendered
+            .iter()
+            .find(|r| id(r) == id(o))
+            .unwrap_or_else(|| panic!("{} kept", id(o)));
+        if after != o {
+            changed.push(id(o));
+        }
+    }
+    changed.sort();
+    assert_eq!(
+        changed,
+        ["ConfigMap argocd-cm", "Deployment argocd-repo-server"]
+    );
+    let added: Vec<String> = rendered
+        .iter()
+        .filter(|r| !stock.iter().any(|o| id(o) == id(r)))
+        .map(|r| id(r))
+        .collect();
+    for a in &added {
+        assert!(
+            a.contains("rollpin"),
+            "{a}: the component adds only rollpin's objects"
+        );
+    }
+    assert_eq!(
+        added.len(),
+        3 + 6 + 1,
+        "CRDs, controller objects, plugin config: {added:?}"
+    );
 }
