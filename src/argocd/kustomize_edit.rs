@@ -243,9 +243,13 @@ fn add_components(
             ));
         }
         let path = crate::kustomize::fs::normalize(&app_dir.join(c));
+        // Outside the repository nothing is probed (no existence oracle on the sidecar).
         let inside = repo_root.is_none_or(|r| path.starts_with(r));
-        let exists = fs.kind(&path).is_ok();
-        if o.ignore_missing_components && !(exists && inside) {
+        if !inside && !o.ignore_missing_components {
+            return Err(format!("{c} is outside the repository root"));
+        }
+        let exists = inside && fs.kind(&path).is_ok();
+        if o.ignore_missing_components && !exists {
             continue;
         }
         if !exists {

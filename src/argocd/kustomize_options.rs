@@ -241,7 +241,7 @@ impl KustomizeOptions {
         }
         let mut replicas = BTreeMap::new();
         for (name, count) in map(params, "replicas")? {
-            let n: i64 = count.trim().parse().map_err(|_| {
+            let n: i64 = count.parse().map_err(|_| {
                 err(
                     "replicas",
                     format!("{name}: count must be an integer, got {count:?}"),

@@ -196,3 +196,42 @@ fn option_errors_name_the_parameter_and_print_nothing() {
     let out = run(r#"[{"name":"namePrefix","string":"p-"}]"#);
     assert_fails(&out, &["Argo CD's kustomize options:"]);
 }
+
+#[test]
+fn components_outside_the_checkout_are_refused_or_skipped_unprobed() {
+    let app = crate::util::App::new();
+    app.write("repo/app/kustomization.yaml", "resources:\n- cm.yaml\n")
+        .write(
+            "repo/app/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+        )
+        .write(
+            "outside/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nnamePrefix: x-\n",
+        );
+    let run = |params: &str| {
+        Command::new(env!("CARGO_BIN_EXE_rollpin"))
+            .arg("render")
+            .current_dir(app.path("repo/app"))
+            .env_clear()
+            .env("ARGOCD_APP_SOURCE_PATH", "app")
+            .env("ARGOCD_APP_PARAMETERS", params)
+            .output()
+            .expect("run rollpin")
+    };
+    let out = run(r#"[{"name":"components","array":["../../outside"]}]"#);
+    assert_fails(
+        &out,
+        &["Error: parameter 'components': ../../outside is outside the repository root"],
+    );
+    let out = run(
+        r#"[{"name":"components","array":["../../outside"]},{"name":"ignoreMissingComponents","string":"true"}]"#,
+    );
+    let plain = run("[]");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, plain.stdout, "skipped, as Argo CD skips it");
+}
