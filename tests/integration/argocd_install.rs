@@ -287,7 +287,7 @@ fn component_adds_only_rollpin_objects_and_patches_two() {
     let added: Vec<String> = rendered
         .iter()
         .filter(|r| !stock.iter().any(|o| id(o) == id(r)))
-        .map(|r| id(r))
+        .map(id)
         .collect();
     for a in &added {
         assert!(
