@@ -16,8 +16,9 @@ COPY benches ./benches
 RUN RUSTFLAGS="-C target-feature=+crt-static" \
     cargo build --release --locked --target x86_64-unknown-linux-gnu --bin rollpin
 
-# Nothing but the binary, plugin.yaml and distroless' /etc (passwd with uid 999's
-# neighbours, CA certificates for an https Prometheus, tzdata); no shell, no libc.
+# Nothing but the binary, plugin.yaml and distroless' /etc (passwd, nsswitch.conf, CA
+# certificates, tzdata: rollpin needs none of them, the image test runs without /etc);
+# no shell, no libc.
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /src/target/x86_64-unknown-linux-gnu/release/rollpin /usr/local/bin/rollpin
 COPY plugin.yaml /home/argocd/cmp-server/config/plugin.yaml
