@@ -212,13 +212,13 @@ pub struct ParametersArgs {
     pub dir: Option<PathBuf>,
 }
 
-/// `--reorder` values, as `kubectl kustomize` takes them.
+/// `-o` values of `rollpin render`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Reorder {
-    /// kustomize's legacy kind order (the default).
-    Legacy,
-    /// Keep the order resources were read in.
-    None,
+pub enum RenderOutput {
+    /// The manifests as a YAML stream, byte for byte as `kustomize build` prints them.
+    Yaml,
+    /// The same objects as one JSON `v1` List.
+    Json,
 }
 
 /// Arguments of `rollpin render`.
@@ -226,13 +226,17 @@ pub enum Reorder {
 pub struct RenderArgs {
     /// The directory holding kustomization.yaml (default: the current directory, as Argo CD runs it).
     pub dir: Option<PathBuf>,
-    /// Output order: legacy (kustomize's kind order) or none (input order). `sortOptions` in
-    /// the kustomization wins.
-    #[arg(long, value_enum)]
-    pub reorder: Option<Reorder>,
-    /// Write the manifests to FILE instead of stdout.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Output order: legacy (kustomize's kind order) or none (input order), as `kubectl
+    /// kustomize --reorder` takes them. `sortOptions` in the kustomization wins.
+    #[arg(long, value_name = "legacy|none", value_parser = crate::kustomize::order::parse_reorder)]
+    pub reorder: Option<Order>,
+    /// Output format: yaml (default; kustomize's stream) or json (a v1 List). `-o FILE`
+    /// (a name that is not a format) still writes FILE, with a deprecation warning.
+    #[arg(short = 'o', long = "output", value_name = "yaml|json")]
+    pub output: Option<String>,
+    /// Write the output to FILE instead of stdout.
+    #[arg(long = "output-file", value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
     /// Repository root: no directory outside it is read. Default: the Argo CD checkout
     /// (working directory minus ARGOCD_APP_SOURCE_PATH), else the nearest enclosing `.git`.
     #[arg(long, value_name = "DIR")]
@@ -313,8 +317,9 @@ pub struct ReleaseArgs {
     /// The app the record belongs to [default: ARGOCD_APP_NAME].
     #[arg(long, value_name = "NAME")]
     pub app: Option<String>,
-    /// The source commit rendered [default: ARGOCD_APP_REVISION].
-    #[arg(long, value_name = "SHA")]
+    /// The source commit rendered [default: ARGOCD_APP_REVISION]: a commit SHA, not a
+    /// branch or tag.
+    #[arg(long, value_name = "SHA", value_parser = crate::release::record::parse_commit)]
     pub revision: Option<String>,
     /// The short revision in the record's name [default: ARGOCD_APP_REVISION_SHORT, else
     /// the first 7 characters of a commit].
@@ -395,16 +400,6 @@ impl ReleaseArgs {
     }
 }
 
-impl Reorder {
-    /// The build order it selects.
-    pub fn order(self) -> Order {
-        match self {
-            Reorder::Legacy => Order::legacy(),
-            Reorder::None => Order::Fifo,
-        }
-    }
-}
-
 /// `--output` values of `rollpin verify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum VerifyOutput {
@@ -438,8 +433,8 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub allow_unpinned: bool,
     /// The commit DIR is checked out at: refuse a record made from another revision
-    /// (a prefix of the recorded one, at least 7 characters, is enough).
-    #[arg(long, value_name = "SHA")]
+    /// (a prefix of the recorded one, at least 7 hexadecimal digits, is enough).
+    #[arg(long, value_name = "SHA", value_parser = crate::release::record::parse_commit)]
     pub revision: Option<String>,
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = VerifyOutput::Text)]
@@ -457,8 +452,12 @@ pub struct VerifyArgs {
 pub struct RenderConfig {
     /// Directory to build.
     pub dir: PathBuf,
+    /// The output format.
+    pub format: RenderOutput,
     /// Where to write (None: stdout).
     pub output: Option<PathBuf>,
+    /// Deprecation warnings about the flags, for stderr.
+    pub warnings: Vec<String>,
     /// Build options.
     pub options: Options,
 }
@@ -512,7 +511,8 @@ impl RenderArgs {
         &self,
         argocd_source_path: Option<&str>,
         reorder_param: Option<Order>,
-    ) -> RenderConfig {
+    ) -> Result<RenderConfig, String> {
+        let (format, output, warnings) = self.output_target()?;
         let dir = self.dir.clone().unwrap_or_else(|| PathBuf::from("."));
         let repo_root = self
             .root
@@ -525,14 +525,38 @@ impl RenderArgs {
                 }
             })
             .or_else(|| enclosing_git_root(&dir));
-        RenderConfig {
+        Ok(RenderConfig {
             dir,
-            output: self.output.clone(),
+            format,
+            output,
+            warnings,
             options: Options {
-                reorder: self.reorder.map(Reorder::order).or(reorder_param),
+                reorder: self.reorder.clone().or(reorder_param),
                 repo_root,
                 limits: self.limits.limits(),
             },
+        })
+    }
+
+    /// `-o` and `--output-file`: the format, the file, and a deprecation warning when `-o`
+    /// names a file (its meaning before `-o` became a format, as in kubectl).
+    fn output_target(&self) -> Result<(RenderOutput, Option<PathBuf>, Vec<String>), String> {
+        let Some(o) = &self.output else {
+            return Ok((RenderOutput::Yaml, self.output_file.clone(), Vec::new()));
+        };
+        if let Ok(format) = RenderOutput::from_str(o, false) {
+            return Ok((format, self.output_file.clone(), Vec::new()));
         }
+        if let Some(file) = &self.output_file {
+            return Err(format!(
+                "-o {o:?} is not an output format (yaml, json) and --output-file {} is given",
+                file.display()
+            ));
+        }
+        let warning = format!(
+            "Flag -o FILE (--output FILE) is deprecated: -o now takes a format (yaml, json); \
+             use --output-file {o}"
+        );
+        Ok((RenderOutput::Yaml, Some(PathBuf::from(o)), vec![warning]))
     }
 }

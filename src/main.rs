@@ -100,7 +100,13 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
         Ok(g) => g,
         Err(e) => return fail(e),
     };
-    let cfg = args.config(cmp.source_path.as_deref(), reorder);
+    let cfg = match args.config(cmp.source_path.as_deref(), reorder) {
+        Ok(cfg) => cfg,
+        Err(e) => return fail(e),
+    };
+    for w in &cfg.warnings {
+        eprintln!("Warning: {w}");
+    }
     let mut rendered = match rollpin::render::render(&DiskFs, &cfg.dir, &cfg.options) {
         Ok(r) => r,
         Err(e) => return fail(e),
@@ -143,13 +149,16 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
     }
     let mut yaml = rendered.yaml.as_str();
     let with_record;
+    let mut record_object = None;
     if args.release.release_record || record_param {
         let mut input = args.release.record_input(&cmp, &cfg.options.reorder);
         input.pinned = pinned;
-        let record = rollpin::release::record::record(&input, &objects, yaml)
-            .and_then(|r| rollpin::release::record::write_record(&r));
+        let record = rollpin::release::record::record(&input, &objects, yaml).and_then(|r| {
+            let doc = rollpin::release::record::write_record(&r)?;
+            Ok((r, doc))
+        });
         match record {
-            Ok(doc) => {
+            Ok((object, doc)) => {
                 let mut s = String::with_capacity(yaml.len() + doc.len() + 4);
                 s.push_str(yaml);
                 if !s.is_empty() {
@@ -158,9 +167,15 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
                 s.push_str(&doc);
                 with_record = s;
                 yaml = &with_record;
+                record_object = Some(object);
             }
             Err(e) => return fail(e),
         }
+    }
+    let as_json;
+    if cfg.format == rollpin::cli::RenderOutput::Json {
+        as_json = rollpin::render::json_list(&objects, record_object.as_ref());
+        yaml = &as_json;
     }
     let written = match &cfg.output {
         Some(path) => std::fs::write(path, yaml.as_bytes())

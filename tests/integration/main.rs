@@ -7,6 +7,7 @@ mod controller_cli;
 mod corpus;
 mod determinism;
 mod fixtures;
+mod flags;
 mod guard;
 mod hostile;
 mod path_safety;

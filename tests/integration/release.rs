@@ -192,7 +192,33 @@ fn record_needs_an_app_and_a_revision() {
     );
     assert_fails(
         &rollpin(&["render", d, "--release-record", "--revision", REV], &[]),
-        &["release record: the app name is empty: set --app or ARGOCD_APP_NAME"],
+        &["release record: no app name: set --app or ARGOCD_APP_NAME"],
+    );
+    // Both missing: both named at once.
+    assert_fails(
+        &rollpin(&["render", d, "--release-record"], &[]),
+        &["release record: no app name: set --app or ARGOCD_APP_NAME; \
+           no revision to pin: set --revision or ARGOCD_APP_REVISION"],
+    );
+}
+
+#[test]
+fn revision_flags_take_a_commit_not_a_branch() {
+    let app = pinned_app();
+    let dir = app.path("app");
+    let d = dir.to_str().expect("utf-8");
+    for args in [
+        &["render", d, "--release-record", "--app", "shop", "--revision", "main"][..],
+        &["verify", d, "--record", "r.yaml", "--revision", "main"][..],
+    ] {
+        assert_fails(
+            &rollpin(args, &[]),
+            &["--revision", "\"main\" is not a commit SHA", "git rev-parse main"],
+        );
+    }
+    assert_fails(
+        &rollpin(&["verify", d, "--record", "r.yaml", "--revision", "0123"], &[]),
+        &["\"0123\" is too short: give at least 7 hexadecimal digits"],
     );
 }
 
@@ -589,10 +615,6 @@ fn verify_errors_name_the_record_file() {
         &[&format!(
             "record.yaml: release shop-0123456 was recorded from revision \"{REV}\", not fedcba9876"
         )],
-    );
-    assert_fails(
-        &verify(&app, &record, &["--revision", "0123"]),
-        &["--revision \"0123\": give at least 7 characters of the commit"],
     );
     // A re-render that fails is an error, not drift.
     app.write("app/kustomization.yaml", "resources:\n- missing.yaml\n");
