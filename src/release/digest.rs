@@ -30,6 +30,15 @@ const NOT_CONTENT: [&str; 4] = ["apiVersion", "kind", "metadata", "status"];
 /// missing `type` is `Opaque`; base64 values (Secret `data`, ConfigMap `binaryData`) are
 /// hashed without line breaks.
 pub fn content_sha256(obj: &Value) -> String {
+    let mut text = String::new();
+    canonical_json(&config_content(obj), &mut text);
+    sha256(text.as_bytes())
+}
+
+/// A config's content as [`content_sha256`] hashes it: the top-level fields but
+/// apiVersion, kind, metadata and status, a Secret's `stringData` folded into `data`,
+/// base64 values unwrapped.
+pub fn config_content(obj: &Value) -> Value {
     let mut content: serde_json::Map<String, Value> = obj
         .as_object()
         .map(|m| {
@@ -57,9 +66,7 @@ pub fn content_sha256(obj: &Value) -> String {
             }
         }
     }
-    let mut text = String::new();
-    canonical_json(&Value::Object(content), &mut text);
-    sha256(text.as_bytes())
+    Value::Object(content)
 }
 
 /// `sha256:…` of a workload with its pod template removed (`spec.template`, or a

@@ -3,11 +3,13 @@
 //! recorded?) and with live objects ([`compare_live`]: does what runs match it?), each
 //! difference a [`Drift`] that [`describe`] puts in words.
 
+mod fields;
 mod live;
 mod render;
 mod report;
 pub mod running;
 
+pub use fields::field_changes;
 pub use live::compare_live;
 pub use render::compare_render;
 pub use report::describe;
@@ -135,6 +137,7 @@ pub(super) fn drift(
         field: field.to_string(),
         expected,
         actual,
+        ..Drift::default()
     }
 }
 
