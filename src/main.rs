@@ -6,9 +6,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use rollpin::argocd::CmpEnv;
-use rollpin::cli::{Cli, Command, SloCommand, VerifyOutput};
+use rollpin::cli::{Cli, Command, SloCommand};
 use rollpin::kustomize::fs::DiskFs;
-use rollpin::release::command::ReportFormat;
 use rollpin::slo::provider::error_chain;
 
 /// Prints an error the way every command does and returns the failure code.
@@ -201,31 +200,8 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
 
 /// `rollpin verify`: compare a record with a re-render and/or live objects.
 fn verify(args: &rollpin::cli::VerifyArgs) -> ExitCode {
-    let dir = match (&args.dir, &args.live) {
-        (Some(d), _) => Some(d.clone()),
-        (None, None) => Some(".".into()),
-        (None, Some(_)) => None,
-    };
-    let repo_root = args
-        .root
-        .clone()
-        .or_else(|| rollpin::cli::enclosing_git_root(dir.as_deref()?));
-    let cfg = rollpin::release::command::VerifyConfig {
-        record: args.record.clone(),
-        name: args.name.clone(),
-        dir,
-        live: args.live.clone(),
-        allow_unpinned: args.allow_unpinned,
-        revision: args.revision.clone(),
-        format: match args.output {
-            VerifyOutput::Text => ReportFormat::Text,
-            VerifyOutput::Json => ReportFormat::Json,
-            VerifyOutput::Status => ReportFormat::Status(now()),
-        },
-        repo_root,
-        limits: args.limits.limits(),
-    };
-    match rollpin::release::command::run(&cfg, &DiskFs) {
+    let cfg = args.config(now());
+    match rollpin::release::command::run(&cfg, &DiskFs, &mut std::io::stdin()) {
         Ok(o) => print_stdout(&o.stdout, ExitCode::from(o.exit_code)),
         Err(e) => fail(e),
     }

@@ -475,9 +475,27 @@ fn verify_compares_live_objects() {
     app.write("live.json", &list(&objects));
     let live = app.path("live.json");
     let live = live.to_str().expect("utf-8");
-    let out = rollpin(&["verify", "--record", &record, "--live", live], &[]);
+    // No Pods in the input: the Deployment is not running, unless that is on purpose.
+    let text = drift_report(&rollpin(
+        &["verify", "--record", &record, "--live", live],
+        &[],
+    ));
+    assert!(
+        text.contains("running  apps/v1 Deployment shop/web: not running: no Pod of it"),
+        "{text}"
+    );
+    let out = rollpin(
+        &["verify", "--record", &record, "--live", live, "--no-pods"],
+        &[],
+    );
     let text = stdout(&out);
-    assert!(text.contains(": live objects in "), "{text}");
+    assert!(
+        text.contains(": live objects in ")
+            && text.contains(
+                "match the record (1 workload, 1 config, running images not checked (--no-pods))"
+            ),
+        "{text}"
+    );
 
     // Someone ran `kubectl set image` and edited the ConfigMap.
     for o in &mut objects {
