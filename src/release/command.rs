@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::record::{RecordInput, reorder_from_name, spec_for};
 use super::RollbackManifest;
+use super::record::{RecordInput, reorder_from_name, spec_for};
 use super::verify::output::{Checked, Report, json_report, status_patch, text_report};
 use super::verify::{
     Pods, Recorded, VerifyError, attach_changes, check_live, compare_render, find_record,
@@ -230,9 +230,10 @@ fn source_path_note(
     let abs = std::fs::canonicalize(dir).ok()?;
     let recorded_path = Path::new(recorded);
     let same = match repo_root.and_then(|r| std::fs::canonicalize(r).ok()) {
-        Some(root) => abs.strip_prefix(&root).ok().map(|rel| {
-            rel == recorded_path || (rel.as_os_str().is_empty() && recorded == ".")
-        }),
+        Some(root) => abs
+            .strip_prefix(&root)
+            .ok()
+            .map(|rel| rel == recorded_path || (rel.as_os_str().is_empty() && recorded == ".")),
         None => None,
     }
     .unwrap_or_else(|| abs.ends_with(recorded_path));
@@ -265,4 +266,3 @@ fn check_revision(
     }
     Ok(())
 }
-

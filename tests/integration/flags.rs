@@ -52,10 +52,7 @@ fn render_o_json_prints_a_list_and_writes_no_file() {
 fn output_file_writes_the_stream() {
     let app = app();
     let target = app.path("out.yaml");
-    let out = app.render(
-        ".",
-        &["--output-file", target.to_str().expect("utf8")],
-    );
+    let out = app.render(".", &["--output-file", target.to_str().expect("utf8")]);
     assert!(out.status.success());
     assert!(out.stdout.is_empty() && out.stderr.is_empty());
     let plain = assert_succeeds(&app.render(".", &[]));
@@ -63,7 +60,12 @@ fn output_file_writes_the_stream() {
     let json_file = app.path("out.json");
     let out = app.render(
         ".",
-        &["-o", "json", "--output-file", json_file.to_str().expect("utf8")],
+        &[
+            "-o",
+            "json",
+            "--output-file",
+            json_file.to_str().expect("utf8"),
+        ],
     );
     assert!(out.status.success());
     let text = std::fs::read_to_string(&json_file).expect("written");

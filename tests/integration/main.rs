@@ -15,3 +15,4 @@ mod properties;
 mod release;
 mod thesis;
 mod util;
+mod verify_report;

@@ -37,9 +37,9 @@ impl<'a> Recorded<'a> {
 
     /// The config `kind namespace/name` whose content has the digest `sha`.
     fn config(&self, kind: &str, namespace: &str, name: &str, sha: &str) -> Option<&'a Value> {
-        self.objects.iter().find(|o| {
-            is(o, kind, namespace, name) && content_sha256(o) == sha
-        })
+        self.objects
+            .iter()
+            .find(|o| is(o, kind, namespace, name) && content_sha256(o) == sha)
     }
 }
 
@@ -64,9 +64,10 @@ pub fn attach_changes(drift: &mut [Drift], recorded: &Recorded<'_>, found: &[&Va
             .copied()
             .find(|o| is(o, &d.kind, &d.namespace, name));
         let changes = match d.field.as_str() {
-            "object" => recorded.object(expected).zip(now).map(|(old, now)| {
-                field_changes(&d.kind, &old, now)
-            }),
+            "object" => recorded
+                .object(expected)
+                .zip(now)
+                .map(|(old, now)| field_changes(&d.kind, &old, now)),
             "config" => recorded
                 .config(&d.kind, &d.namespace, &d.name, expected)
                 .zip(now)

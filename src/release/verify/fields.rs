@@ -148,7 +148,10 @@ mod tests {
     fn show(c: &FieldChange) -> String {
         let side = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
         if c.secret {
-            format!("{}: secret {:?} -> {:?}", c.path, c.old_length, c.new_length)
+            format!(
+                "{}: secret {:?} -> {:?}",
+                c.path, c.old_length, c.new_length
+            )
         } else {
             format!("{}: {} -> {}", c.path, side(&c.old), side(&c.new))
         }
@@ -173,12 +176,23 @@ mod tests {
         assert_eq!(more, 0);
         let old = json!({"spec": {"containers": [{"name": "a", "image": "x"}, {"name": "b", "image": "y"}]}});
         let new = json!({"spec": {"containers": [{"name": "b", "image": "z"}, {"name": "a", "image": "x"}]}});
-        let lines: Vec<String> = field_changes("Pod", &old, &new).0.iter().map(show).collect();
+        let lines: Vec<String> = field_changes("Pod", &old, &new)
+            .0
+            .iter()
+            .map(show)
+            .collect();
         assert_eq!(lines, ["spec.containers[name=b].image: \"y\" -> \"z\""]);
         let odd = json!({"data": {"a.b": "1", "k": [1, 2]}});
         let odd2 = json!({"data": {"a.b": "2", "k": [1]}});
-        let lines: Vec<String> = field_changes("ConfigMap", &odd, &odd2).0.iter().map(show).collect();
-        assert_eq!(lines, ["data[\"a.b\"]: \"1\" -> \"2\"", "data.k[1]: 2 -> (none)"]);
+        let lines: Vec<String> = field_changes("ConfigMap", &odd, &odd2)
+            .0
+            .iter()
+            .map(show)
+            .collect();
+        assert_eq!(
+            lines,
+            ["data[\"a.b\"]: \"1\" -> \"2\"", "data.k[1]: 2 -> (none)"]
+        );
     }
 
     #[test]

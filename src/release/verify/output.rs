@@ -235,7 +235,12 @@ pub fn status_patch(
     };
     let status = crate::release::RollbackManifestStatus {
         conditions: vec![condition],
-        drift: report.drift.iter().chain(&report.unpinned).cloned().collect(),
+        drift: report
+            .drift
+            .iter()
+            .chain(&report.unpinned)
+            .cloned()
+            .collect(),
         observed_generation: record.metadata.generation,
         ..Default::default()
     };
