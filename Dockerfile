@@ -4,11 +4,14 @@
 # tests/integration/argocd_install.rs checks that it copies every file Cargo.toml names.
 FROM rust:1.89-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src
 # Declared in Cargo.toml ([[bench]]): cargo refuses a manifest whose target files are missing.
 COPY benches ./benches
-RUN cargo build --release --locked --bin rollpin
+# The commit `rollpin version` reports (the build context has no .git):
+# docker build --build-arg ROLLPIN_COMMIT=$(git rev-parse HEAD) .
+ARG ROLLPIN_COMMIT=unknown
+RUN ROLLPIN_COMMIT=$ROLLPIN_COMMIT cargo build --release --locked --bin rollpin
 
 # Minimal runtime: glibc and nothing else (no shell; plugin.yaml needs none).
 FROM gcr.io/distroless/cc-debian12:nonroot

@@ -11,12 +11,15 @@ use crate::release::pin_images::{self, ImagePins, PinOrigin};
 
 #[cfg(feature = "controller")]
 mod cluster;
+pub mod help;
+mod quantity;
 #[cfg(feature = "controller")]
 pub use cluster::*;
+pub use quantity::parse_bytes;
 
 /// rollpin: exact, visible rollbacks for Argo CD.
 #[derive(Debug, Parser)]
-#[command(name = "rollpin", version, about)]
+#[command(name = "rollpin", version = crate::version::LINE, about)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -27,38 +30,100 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build a kustomization directory and print the manifests (Argo CD CMP generate).
+    #[command(after_help = help::RENDER)]
     Render(RenderArgs),
     /// Print the plugin's parameter announcement for the Argo CD UI (CMP dynamic parameters).
+    #[command(after_help = help::PARAMETERS)]
     Parameters(ParametersArgs),
     /// Assess live objects' health as Argo CD does and roll it up into the app's health.
+    #[command(after_help = help::HEALTH)]
     Health(HealthArgs),
     /// Print argocd-cm's health customizations (rollpin's rules as Argo CD Lua) as a
     /// ConfigMap patch.
-    #[command(name = "argocd-cm")]
+    #[command(name = "argocd-cm", after_help = help::ARGOCD_CM)]
     ArgocdCm(ArgocdCmArgs),
     /// Re-render an app (or read live objects) and compare with a release record; exit 3
     /// and list every difference when they differ.
+    #[command(after_help = help::VERIFY)]
     Verify(VerifyArgs),
     /// Print the CustomResourceDefinitions of RollbackManifest, RollbackRequest and
     /// RollbackPolicy.
+    #[command(after_help = help::CRDS)]
     Crds,
     /// Run the rollback controller: act on RollbackRequests (pre-check, switch,
     /// post-verify) in the cluster of the kubeconfig or service account.
     #[cfg(feature = "controller")]
+    #[command(after_help = help::CONTROLLER)]
     Controller(ControllerArgs),
     /// Roll an Argo CD app back to a recorded release (creates a RollbackRequest) and
     /// follow it: exit 0 Succeeded, 3 Failed, 1 error, 2 usage.
     #[cfg(feature = "controller")]
+    #[command(after_help = help::ROLLBACK)]
     Rollback(RollbackArgs),
     /// List an app's release records, newest first: revision, when Argo CD synced it,
     /// Verified, live, fully pinned.
     #[cfg(feature = "controller")]
+    #[command(after_help = help::HISTORY)]
     History(HistoryArgs),
     /// Restore the automated sync a rollback of APP paused.
     #[cfg(feature = "controller")]
+    #[command(after_help = help::RESUME)]
     Resume(ResumeArgs),
     /// SLO-driven rollback (RollbackPolicy).
+    #[command(after_help = help::SLO)]
     Slo(SloArgs),
+    /// Print rollpin's version, the commit it was built from, and the kustomize and Argo
+    /// CD versions it reproduces.
+    #[command(after_help = help::VERSION)]
+    Version(VersionArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = help::COMPLETION)]
+    Completion(CompletionArgs),
+}
+
+/// `-o` values of `rollpin version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VersionOutput {
+    /// One line.
+    Text,
+    /// `{rollpin, commit, kustomize, argocd}`.
+    Json,
+}
+
+/// Arguments of `rollpin version`.
+#[derive(Debug, clap::Args)]
+pub struct VersionArgs {
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = VersionOutput::Text)]
+    pub output: VersionOutput,
+}
+
+impl VersionArgs {
+    /// What to print.
+    pub fn text(&self) -> String {
+        match self.output {
+            VersionOutput::Text => format!("rollpin {}\n", crate::version::LINE),
+            VersionOutput::Json => crate::version::json(),
+        }
+    }
+}
+
+/// Arguments of `rollpin completion`.
+#[derive(Debug, clap::Args)]
+pub struct CompletionArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+impl CompletionArgs {
+    /// The completion script for the shell.
+    pub fn script(&self) -> String {
+        let mut cmd = <Cli as clap::CommandFactory>::command();
+        let mut out = Vec::new();
+        clap_complete::generate(self.shell, &mut cmd, "rollpin", &mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    }
 }
 
 /// Arguments of `rollpin slo`.
@@ -75,6 +140,7 @@ pub enum SloCommand {
     /// Evaluate a RollbackPolicy's metrics once over the bake window ending at --at and
     /// print every measurement and the verdict; exit 0 Successful, 3 Failed, 4
     /// Inconclusive, 1 Error. The controller's allow-list does not apply here.
+    #[command(after_help = help::SLO_CHECK)]
     Check(SloCheckArgs),
 }
 
@@ -252,13 +318,14 @@ pub struct RenderArgs {
 /// The build limits every command that renders takes.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LimitArgs {
-    /// Largest file rollpin reads, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT.max_file_bytes,
-          value_parser = clap::value_parser!(u64).range(1..))]
+    /// Largest file rollpin reads: bytes, or a Kubernetes quantity (64Mi, 1G).
+    #[arg(long, value_name = "SIZE", default_value_t = Limits::DEFAULT.max_file_bytes,
+          value_parser = parse_bytes)]
     pub max_file_bytes: u64,
-    /// Most bytes the whole build may read (all distinct files together).
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT.max_total_bytes,
-          value_parser = clap::value_parser!(u64).range(1..))]
+    /// Most bytes the whole build may read (all distinct files together): bytes, or a
+    /// Kubernetes quantity (1Gi, 500M).
+    #[arg(long, value_name = "SIZE", default_value_t = Limits::DEFAULT.max_total_bytes,
+          value_parser = parse_bytes)]
     pub max_total_bytes: u64,
     /// Most YAML documents in one resource file.
     #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT.max_documents_per_file as u64,

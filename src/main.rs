@@ -41,6 +41,8 @@ fn main() -> ExitCode {
         Command::Render(args) => render(&args),
         Command::Verify(args) => verify(&args),
         Command::Crds => print_stdout(&rollpin::release::crds::crds_yaml(), ExitCode::SUCCESS),
+        Command::Version(args) => print_stdout(&args.text(), ExitCode::SUCCESS),
+        Command::Completion(args) => print_stdout(&args.script(), ExitCode::SUCCESS),
         #[cfg(feature = "controller")]
         Command::Controller(args) => controller(&args),
         #[cfg(feature = "controller")]

@@ -9,6 +9,7 @@ mod determinism;
 mod fixtures;
 mod flags;
 mod guard;
+mod help;
 mod hostile;
 mod path_safety;
 mod properties;
