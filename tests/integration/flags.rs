@@ -128,3 +128,25 @@ fn reorder_fifo_is_refused_on_the_command_line_and_as_a_parameter() {
         assert_succeeds(&app.render(".", &["--reorder", ok]));
     }
 }
+
+#[test]
+fn size_limits_take_kubernetes_quantities() {
+    let app = app();
+    app.write("big.yaml", &format!("{CM}# {}\n", "x".repeat(2048)))
+        .write("kustomization.yaml", "resources:\n- big.yaml\n");
+    assert_fails(
+        &app.render(".", &["--max-file-bytes", "1Ki"]),
+        &["big.yaml"],
+    );
+    assert_succeeds(&app.render(".", &["--max-file-bytes", "3Ki"]));
+    assert_succeeds(&app.render(".", &["--max-total-bytes", "1M"]));
+    assert_succeeds(&app.render(".", &["--max-file-bytes", "4096"]));
+    assert_fails(
+        &app.render(".", &["--max-file-bytes", "64MB"]),
+        &["--max-file-bytes", "unknown suffix \"MB\"", "64Mi"],
+    );
+    assert_fails(
+        &app.render(".", &["--max-total-bytes", "0"]),
+        &["at least 1 byte"],
+    );
+}
