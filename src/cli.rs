@@ -31,7 +31,7 @@ pub struct Cli {
 pub enum Command {
     /// Build a kustomization directory and print the manifests (Argo CD CMP generate).
     #[command(after_help = help::RENDER)]
-    Render(RenderArgs),
+    Render(Box<RenderArgs>),
     /// Print the plugin's parameter announcement for the Argo CD UI (CMP dynamic parameters).
     #[command(after_help = help::PARAMETERS)]
     Parameters(ParametersArgs),
