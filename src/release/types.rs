@@ -248,7 +248,7 @@ pub struct Drift {
     pub changes: Vec<FieldChange>,
     /// How many more changed fields there were beyond those listed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub changes_omitted: Option<u64>,
+    pub changes_omitted: Option<i64>,
 }
 
 /// One field that differs between the recorded and the found version of an object.
@@ -269,10 +269,10 @@ pub struct FieldChange {
     pub secret: bool,
     /// With `secret`: the recorded value's length in bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub old_length: Option<u64>,
+    pub old_length: Option<i64>,
     /// With `secret`: the found value's length in bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub new_length: Option<u64>,
+    pub new_length: Option<i64>,
 }
 
 /// What a rollback request asks for.

@@ -79,7 +79,7 @@ pub fn attach_changes(drift: &mut [Drift], recorded: &Recorded<'_>, found: &[&Va
         match changes {
             Some((changes, more)) => {
                 d.changes = changes;
-                d.changes_omitted = (more > 0).then_some(more as u64);
+                d.changes_omitted = (more > 0).then_some(more as i64);
             }
             None => digests_only += 1,
         }

@@ -57,7 +57,7 @@ pub fn field_changes(kind: &str, old: &Value, new: &Value) -> (Vec<FieldChange>,
 /// Replaces a Secret value by its length in bytes (a `data` value decoded from base64).
 fn redact(c: &mut FieldChange) {
     let in_data = c.path.starts_with("data.");
-    let length = |v: &Option<String>| -> Option<u64> {
+    let length = |v: &Option<String>| -> Option<i64> {
         let v: Value = serde_json::from_str(v.as_deref()?).ok()?;
         let text = match &v {
             Value::String(s) => s.clone(),
@@ -66,10 +66,10 @@ fn redact(c: &mut FieldChange) {
         if in_data {
             use base64::Engine as _;
             if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(text.as_bytes()) {
-                return Some(bytes.len() as u64);
+                return Some(bytes.len() as i64);
             }
         }
-        Some(text.len() as u64)
+        Some(text.len() as i64)
     };
     c.secret = true;
     c.old_length = length(&c.old);

@@ -9,7 +9,7 @@ pub fn describe_with_changes(d: &Drift) -> Vec<String> {
     for c in &d.changes {
         let side = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".to_string());
         lines.push(if c.secret {
-            let len = |l: Option<u64>| l.map_or("none".to_string(), |n| format!("{n} bytes"));
+            let len = |l: Option<i64>| l.map_or("none".to_string(), |n| format!("{n} bytes"));
             format!(
                 "    {}: secret value changed ({} -> {}; values not shown)",
                 c.path,
