@@ -385,3 +385,55 @@ fn revision_flags_take_a_commit_not_a_branch() {
         &["\"0123\" is too short: give at least 7 hexadecimal digits"],
     );
 }
+
+#[test]
+fn a_live_config_edited_in_place_is_shown_by_key() {
+    let app = pinned();
+    let rec = record(&app);
+    let live = assert_succeeds(&app.render("apps/shop", &[]))
+        .replace("LOG_LEVEL: info", "LOG_LEVEL: trace");
+    app.write("live.yaml", &live);
+    let live = app.path("live.yaml");
+    let live = live.to_str().expect("utf-8");
+    let text = drift_text(&rollpin(
+        &["verify", "--record", &rec, "--live", live, "--no-pods"],
+        None,
+    ));
+    assert!(
+        text.contains("config   v1 ConfigMap shop/settings: sha256:")
+            && text.contains("\n      data.LOG_LEVEL: \"info\" -> \"trace\"\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 difference between the record and the live objects in "),
+        "{text}"
+    );
+    let status: Value = serde_json::from_slice(
+        &rollpin(
+            &[
+                "verify",
+                "--record",
+                &rec,
+                "--live",
+                live,
+                "--no-pods",
+                "-o",
+                "status",
+            ],
+            None,
+        )
+        .stdout,
+    )
+    .expect("status JSON");
+    let message = status["status"]["conditions"][0]["message"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        message.contains("(running images not checked: --no-pods)"),
+        "{message}"
+    );
+    // --no-pods only means something with --live.
+    let out = rollpin(&["verify", &dir(&app), "--record", &rec, "--no-pods"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--live"));
+}

@@ -198,7 +198,18 @@ pub fn status_patch(
     let verified = report.drift.is_empty() && report.unpinned.is_empty();
     let status = if verified { "True" } else { "False" };
     let what: Vec<String> = report.checked.iter().map(Checked::what).collect();
-    let what = what.join(" and ");
+    let mut what = what.join(" and ");
+    if report.checked.iter().any(|c| {
+        matches!(
+            c,
+            Checked::Live {
+                pods: Pods::Skipped,
+                ..
+            }
+        )
+    }) {
+        what.push_str(" (running images not checked: --no-pods)");
+    }
     let (reason, message) = if verified {
         ("Matches", format!("{what} match the release"))
     } else if report.drift.is_empty() {
