@@ -49,6 +49,35 @@ fn render_o_json_prints_a_list_and_writes_no_file() {
 }
 
 #[test]
+fn render_o_json_carries_the_release_record_last() {
+    let app = app();
+    let out = app.render(
+        ".",
+        &[
+            "-o",
+            "json",
+            "--release-record",
+            "--app",
+            "shop",
+            "--revision",
+            "0123456789abcdef0123456789abcdef01234567",
+        ],
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&assert_succeeds(&out)).expect("stdout is JSON");
+    let items = json["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[1]["kind"], "RollbackManifest");
+    assert_eq!(items[1]["metadata"]["name"], "shop-0123456");
+    // The record pins the YAML stream, as without -o json.
+    let yaml = assert_succeeds(&app.render(".", &[]));
+    assert_eq!(
+        items[1]["spec"]["renderDigest"],
+        crate::util::sha256_hex(yaml.as_bytes())
+    );
+}
+
+#[test]
 fn output_file_writes_the_stream() {
     let app = app();
     let target = app.path("out.yaml");
