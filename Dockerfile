@@ -7,10 +7,14 @@
 # writable /tmp, and compares its render byte for byte with the normal one.
 FROM rust:1.89-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src
 # Declared in Cargo.toml ([[bench]]): cargo refuses a manifest whose target files are missing.
 COPY benches ./benches
+# The commit `rollpin version` reports (the build context has no .git; build.rs reads the
+# variable, which a build argument sets for RUN):
+# docker build --build-arg ROLLPIN_COMMIT=$(git rev-parse HEAD) .
+ARG ROLLPIN_COMMIT=unknown
 # Static glibc binary (mimalloc included); --target keeps the flag off build scripts and
 # proc macros, which must stay dynamic.
 RUN RUSTFLAGS="-C target-feature=+crt-static" \

@@ -11,12 +11,17 @@ use crate::release::pin_images::{self, ImagePins, PinOrigin};
 
 #[cfg(feature = "controller")]
 mod cluster;
+pub mod help;
+mod quantity;
+mod verify;
 #[cfg(feature = "controller")]
 pub use cluster::*;
+pub use quantity::parse_bytes;
+pub use verify::*;
 
 /// rollpin: exact, visible rollbacks for Argo CD.
 #[derive(Debug, Parser)]
-#[command(name = "rollpin", version, about)]
+#[command(name = "rollpin", version = crate::version::LINE, about)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -27,36 +32,97 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build a kustomization directory and print the manifests (Argo CD CMP generate).
-    Render(RenderArgs),
+    #[command(after_help = help::RENDER)]
+    Render(Box<RenderArgs>),
     /// Assess live objects' health as Argo CD does and roll it up into the app's health.
+    #[command(after_help = help::HEALTH)]
     Health(HealthArgs),
     /// Print argocd-cm's health customizations (rollpin's rules as Argo CD Lua) as a
     /// ConfigMap patch.
-    #[command(name = "argocd-cm")]
+    #[command(name = "argocd-cm", after_help = help::ARGOCD_CM)]
     ArgocdCm(ArgocdCmArgs),
     /// Re-render an app (or read live objects) and compare with a release record; exit 3
     /// and list every difference when they differ.
+    #[command(after_help = help::VERIFY)]
     Verify(VerifyArgs),
     /// Print the CustomResourceDefinitions of RollbackManifest, RollbackRequest and
     /// RollbackPolicy.
+    #[command(after_help = help::CRDS)]
     Crds,
     /// Run the rollback controller: act on RollbackRequests (pre-check, switch,
     /// post-verify) in the cluster of the kubeconfig or service account.
     #[cfg(feature = "controller")]
+    #[command(after_help = help::CONTROLLER)]
     Controller(ControllerArgs),
     /// Roll an Argo CD app back to a recorded release (creates a RollbackRequest) and
     /// follow it: exit 0 Succeeded, 3 Failed, 1 error, 2 usage.
     #[cfg(feature = "controller")]
+    #[command(after_help = help::ROLLBACK)]
     Rollback(RollbackArgs),
     /// List an app's release records, newest first: revision, when Argo CD synced it,
     /// Verified, live, fully pinned.
     #[cfg(feature = "controller")]
+    #[command(after_help = help::HISTORY)]
     History(HistoryArgs),
     /// Restore the automated sync a rollback of APP paused.
     #[cfg(feature = "controller")]
+    #[command(after_help = help::RESUME)]
     Resume(ResumeArgs),
     /// SLO-driven rollback (RollbackPolicy).
+    #[command(after_help = help::SLO)]
     Slo(SloArgs),
+    /// Print rollpin's version, the commit it was built from, and the kustomize and Argo
+    /// CD versions it reproduces.
+    #[command(after_help = help::VERSION)]
+    Version(VersionArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = help::COMPLETION)]
+    Completion(CompletionArgs),
+}
+
+/// `-o` values of `rollpin version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VersionOutput {
+    /// One line.
+    Text,
+    /// `{rollpin, commit, kustomize, argocd}`.
+    Json,
+}
+
+/// Arguments of `rollpin version`.
+#[derive(Debug, clap::Args)]
+pub struct VersionArgs {
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = VersionOutput::Text)]
+    pub output: VersionOutput,
+}
+
+impl VersionArgs {
+    /// What to print.
+    pub fn text(&self) -> String {
+        match self.output {
+            VersionOutput::Text => format!("rollpin {}\n", crate::version::LINE),
+            VersionOutput::Json => crate::version::json(),
+        }
+    }
+}
+
+/// Arguments of `rollpin completion`.
+#[derive(Debug, clap::Args)]
+pub struct CompletionArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+impl CompletionArgs {
+    /// The completion script for the shell.
+    pub fn script(&self) -> String {
+        let mut cmd = <Cli as clap::CommandFactory>::command();
+        let mut out = Vec::new();
+        clap_complete::generate(self.shell, &mut cmd, "rollpin", &mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    }
 }
 
 /// Arguments of `rollpin slo`.
@@ -73,6 +139,7 @@ pub enum SloCommand {
     /// Evaluate a RollbackPolicy's metrics once over the bake window ending at --at and
     /// print every measurement and the verdict; exit 0 Successful, 3 Failed, 4
     /// Inconclusive, 1 Error. The controller's allow-list does not apply here.
+    #[command(after_help = help::SLO_CHECK)]
     Check(SloCheckArgs),
 }
 
@@ -203,13 +270,13 @@ impl HealthArgs {
     }
 }
 
-/// `--reorder` values, as `kubectl kustomize` takes them.
+/// `-o` values of `rollpin render`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Reorder {
-    /// kustomize's legacy kind order (the default).
-    Legacy,
-    /// Keep the order resources were read in.
-    None,
+pub enum RenderOutput {
+    /// The manifests as a YAML stream, byte for byte as `kustomize build` prints them.
+    Yaml,
+    /// The same objects as one JSON `v1` List.
+    Json,
 }
 
 /// Arguments of `rollpin render`.
@@ -217,13 +284,17 @@ pub enum Reorder {
 pub struct RenderArgs {
     /// The directory holding kustomization.yaml (default: the current directory, as Argo CD runs it).
     pub dir: Option<PathBuf>,
-    /// Output order: legacy (kustomize's kind order) or none (input order). `sortOptions` in
-    /// the kustomization wins.
-    #[arg(long, value_enum)]
-    pub reorder: Option<Reorder>,
-    /// Write the manifests to FILE instead of stdout.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Output order: legacy (kustomize's kind order) or none (input order), as `kubectl
+    /// kustomize --reorder` takes them. `sortOptions` in the kustomization wins.
+    #[arg(long, value_name = "legacy|none", value_parser = crate::kustomize::order::parse_reorder)]
+    pub reorder: Option<Order>,
+    /// Output format: yaml (default; kustomize's stream) or json (a v1 List). `-o FILE`
+    /// (a name that is not a format) still writes FILE, with a deprecation warning.
+    #[arg(short = 'o', long = "output", value_name = "yaml|json")]
+    pub output: Option<String>,
+    /// Write the output to FILE instead of stdout.
+    #[arg(long = "output-file", value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
     /// Repository root: no directory outside it is read. Default: the Argo CD checkout
     /// (working directory minus ARGOCD_APP_SOURCE_PATH), else the nearest enclosing `.git`.
     #[arg(long, value_name = "DIR")]
@@ -239,13 +310,14 @@ pub struct RenderArgs {
 /// The build limits every command that renders takes.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LimitArgs {
-    /// Largest file rollpin reads, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT.max_file_bytes,
-          value_parser = clap::value_parser!(u64).range(1..))]
+    /// Largest file rollpin reads: bytes, or a Kubernetes quantity (64Mi, 1G).
+    #[arg(long, value_name = "SIZE", default_value_t = Limits::DEFAULT.max_file_bytes,
+          value_parser = parse_bytes)]
     pub max_file_bytes: u64,
-    /// Most bytes the whole build may read (all distinct files together).
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT.max_total_bytes,
-          value_parser = clap::value_parser!(u64).range(1..))]
+    /// Most bytes the whole build may read (all distinct files together): bytes, or a
+    /// Kubernetes quantity (1Gi, 500M).
+    #[arg(long, value_name = "SIZE", default_value_t = Limits::DEFAULT.max_total_bytes,
+          value_parser = parse_bytes)]
     pub max_total_bytes: u64,
     /// Most YAML documents in one resource file.
     #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT.max_documents_per_file as u64,
@@ -304,8 +376,9 @@ pub struct ReleaseArgs {
     /// The app the record belongs to [default: ARGOCD_APP_NAME].
     #[arg(long, value_name = "NAME")]
     pub app: Option<String>,
-    /// The source commit rendered [default: ARGOCD_APP_REVISION].
-    #[arg(long, value_name = "SHA")]
+    /// The source commit rendered [default: ARGOCD_APP_REVISION]: a commit SHA, not a
+    /// branch or tag.
+    #[arg(long, value_name = "SHA", value_parser = crate::release::record::parse_commit)]
     pub revision: Option<String>,
     /// The short revision in the record's name [default: ARGOCD_APP_REVISION_SHORT, else
     /// the first 7 characters of a commit].
@@ -386,70 +459,17 @@ impl ReleaseArgs {
     }
 }
 
-impl Reorder {
-    /// The build order it selects.
-    pub fn order(self) -> Order {
-        match self {
-            Reorder::Legacy => Order::legacy(),
-            Reorder::None => Order::Fifo,
-        }
-    }
-}
-
-/// `--output` values of `rollpin verify`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum VerifyOutput {
-    /// One line per difference.
-    Text,
-    /// JSON: the release, whether it verified, and the drift list.
-    Json,
-    /// A status merge patch (`Verified` condition, drift list) for `kubectl patch
-    /// rollbackmanifest NAME --subresource=status --type=merge`.
-    Status,
-}
-
-/// Arguments of `rollpin verify`.
-#[derive(Debug, clap::Args)]
-pub struct VerifyArgs {
-    /// The app directory to re-render (default: the current directory; skipped when only
-    /// --live is given).
-    pub dir: Option<PathBuf>,
-    /// A file holding the RollbackManifest (a render's output, or `kubectl get
-    /// rollbackmanifest NAME -o yaml`).
-    #[arg(long, value_name = "FILE")]
-    pub record: PathBuf,
-    /// The record's name, when the file holds several.
-    #[arg(long, value_name = "NAME")]
-    pub name: Option<String>,
-    /// Live objects (`kubectl get … -o yaml`, a List or a stream): check that the recorded
-    /// workloads run the recorded images and read the recorded configs.
-    #[arg(long, value_name = "FILE")]
-    pub live: Option<PathBuf>,
-    /// Do not report images the record holds without a digest.
-    #[arg(long)]
-    pub allow_unpinned: bool,
-    /// The commit DIR is checked out at: refuse a record made from another revision
-    /// (a prefix of the recorded one, at least 7 characters, is enough).
-    #[arg(long, value_name = "SHA")]
-    pub revision: Option<String>,
-    /// Output format.
-    #[arg(short = 'o', long = "output", value_enum, default_value_t = VerifyOutput::Text)]
-    pub output: VerifyOutput,
-    /// Repository root, as for `rollpin render`.
-    #[arg(long, value_name = "DIR")]
-    pub root: Option<PathBuf>,
-    /// Build limits.
-    #[command(flatten)]
-    pub limits: LimitArgs,
-}
-
 /// Validated render configuration.
 #[derive(Debug)]
 pub struct RenderConfig {
     /// Directory to build.
     pub dir: PathBuf,
+    /// The output format.
+    pub format: RenderOutput,
     /// Where to write (None: stdout).
     pub output: Option<PathBuf>,
+    /// Deprecation warnings about the flags, for stderr.
+    pub warnings: Vec<String>,
     /// Build options.
     pub options: Options,
 }
@@ -503,7 +523,8 @@ impl RenderArgs {
         &self,
         argocd_source_path: Option<&str>,
         reorder_param: Option<Order>,
-    ) -> RenderConfig {
+    ) -> Result<RenderConfig, String> {
+        let (format, output, warnings) = self.output_target()?;
         let dir = self.dir.clone().unwrap_or_else(|| PathBuf::from("."));
         let repo_root = self
             .root
@@ -516,14 +537,38 @@ impl RenderArgs {
                 }
             })
             .or_else(|| enclosing_git_root(&dir));
-        RenderConfig {
+        Ok(RenderConfig {
             dir,
-            output: self.output.clone(),
+            format,
+            output,
+            warnings,
             options: Options {
-                reorder: self.reorder.map(Reorder::order).or(reorder_param),
+                reorder: self.reorder.clone().or(reorder_param),
                 repo_root,
                 limits: self.limits.limits(),
             },
+        })
+    }
+
+    /// `-o` and `--output-file`: the format, the file, and a deprecation warning when `-o`
+    /// names a file (its meaning before `-o` became a format, as in kubectl).
+    fn output_target(&self) -> Result<(RenderOutput, Option<PathBuf>, Vec<String>), String> {
+        let Some(o) = &self.output else {
+            return Ok((RenderOutput::Yaml, self.output_file.clone(), Vec::new()));
+        };
+        if let Ok(format) = RenderOutput::from_str(o, false) {
+            return Ok((format, self.output_file.clone(), Vec::new()));
         }
+        if let Some(file) = &self.output_file {
+            return Err(format!(
+                "-o {o:?} is not an output format (yaml, json) and --output-file {} is given",
+                file.display()
+            ));
+        }
+        let warning = format!(
+            "Flag -o FILE (--output FILE) is deprecated: -o now takes a format (yaml, json); \
+             use --output-file {o}"
+        );
+        Ok((RenderOutput::Yaml, Some(PathBuf::from(o)), vec![warning]))
     }
 }

@@ -18,4 +18,5 @@ pub mod render;
 pub mod resource;
 pub mod slo;
 pub mod strconv;
+pub mod version;
 pub mod yaml;

@@ -6,9 +6,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use rollpin::argocd::CmpEnv;
-use rollpin::cli::{Cli, Command, SloCommand, VerifyOutput};
+use rollpin::cli::{Cli, Command, SloCommand};
 use rollpin::kustomize::fs::{DiskFs, FileSystem, OverlayFs};
-use rollpin::release::command::ReportFormat;
 use rollpin::slo::provider::error_chain;
 
 /// Prints an error the way every command does and returns the failure code.
@@ -36,6 +35,8 @@ fn main() -> ExitCode {
         Command::Render(args) => render(&args),
         Command::Verify(args) => verify(&args),
         Command::Crds => print_stdout(&rollpin::release::crds::crds_yaml(), ExitCode::SUCCESS),
+        Command::Version(args) => print_stdout(&args.text(), ExitCode::SUCCESS),
+        Command::Completion(args) => print_stdout(&args.script(), ExitCode::SUCCESS),
         #[cfg(feature = "controller")]
         Command::Controller(args) => controller(&args),
         #[cfg(feature = "controller")]
@@ -95,7 +96,13 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
         Ok(g) => g,
         Err(e) => return fail(e),
     };
-    let cfg = args.config(cmp.source_path.as_deref(), reorder);
+    let cfg = match args.config(cmp.source_path.as_deref(), reorder) {
+        Ok(cfg) => cfg,
+        Err(e) => return fail(e),
+    };
+    for w in &cfg.warnings {
+        eprintln!("Warning: {w}");
+    }
     // Argo CD's kustomize options edit the app's kustomization, in memory only.
     let edited = rollpin::argocd::kustomize_options::edited_kustomization(
         &kopts,
@@ -154,13 +161,16 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
     }
     let mut yaml = rendered.yaml.as_str();
     let with_record;
+    let mut record_object = None;
     if args.release.release_record || record_param {
         let mut input = args.release.record_input(&cmp, &cfg.options.reorder);
         input.pinned = pinned;
-        let record = rollpin::release::record::record(&input, &objects, yaml)
-            .and_then(|r| rollpin::release::record::write_record(&r));
+        let record = rollpin::release::record::record(&input, &objects, yaml).and_then(|r| {
+            let doc = rollpin::release::record::write_record(&r)?;
+            Ok((r, doc))
+        });
         match record {
-            Ok(doc) => {
+            Ok((object, doc)) => {
                 let mut s = String::with_capacity(yaml.len() + doc.len() + 4);
                 s.push_str(yaml);
                 if !s.is_empty() {
@@ -169,9 +179,15 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
                 s.push_str(&doc);
                 with_record = s;
                 yaml = &with_record;
+                record_object = Some(object);
             }
             Err(e) => return fail(e),
         }
+    }
+    let as_json;
+    if cfg.format == rollpin::cli::RenderOutput::Json {
+        as_json = rollpin::render::json_list(&objects, record_object.as_ref());
+        yaml = &as_json;
     }
     let written = match &cfg.output {
         Some(path) => std::fs::write(path, yaml.as_bytes())
@@ -197,31 +213,8 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
 
 /// `rollpin verify`: compare a record with a re-render and/or live objects.
 fn verify(args: &rollpin::cli::VerifyArgs) -> ExitCode {
-    let dir = match (&args.dir, &args.live) {
-        (Some(d), _) => Some(d.clone()),
-        (None, None) => Some(".".into()),
-        (None, Some(_)) => None,
-    };
-    let repo_root = args
-        .root
-        .clone()
-        .or_else(|| rollpin::cli::enclosing_git_root(dir.as_deref()?));
-    let cfg = rollpin::release::command::VerifyConfig {
-        record: args.record.clone(),
-        name: args.name.clone(),
-        dir,
-        live: args.live.clone(),
-        allow_unpinned: args.allow_unpinned,
-        revision: args.revision.clone(),
-        format: match args.output {
-            VerifyOutput::Text => ReportFormat::Text,
-            VerifyOutput::Json => ReportFormat::Json,
-            VerifyOutput::Status => ReportFormat::Status(now()),
-        },
-        repo_root,
-        limits: args.limits.limits(),
-    };
-    match rollpin::release::command::run(&cfg, &DiskFs) {
+    let cfg = args.config(now());
+    match rollpin::release::command::run(&cfg, &DiskFs, &mut std::io::stdin()) {
         Ok(o) => print_stdout(&o.stdout, ExitCode::from(o.exit_code)),
         Err(e) => fail(e),
     }

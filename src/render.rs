@@ -61,3 +61,13 @@ pub fn render(
         resources: out.resources,
     })
 }
+
+/// The objects (and the release record, last) as one JSON `v1` List, for `rollpin render
+/// -o json`: keys sorted, two-space indent, a final newline.
+pub fn json_list(objects: &[&serde_json::Value], record: Option<&serde_json::Value>) -> String {
+    let items: Vec<&serde_json::Value> = objects.iter().copied().chain(record).collect();
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
+    let mut s = serde_json::to_string_pretty(&list).unwrap_or_default();
+    s.push('\n');
+    s
+}

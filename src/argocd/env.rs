@@ -179,15 +179,13 @@ impl CmpEnv {
         }
     }
 
-    /// The `reorder` parameter, validated: `legacy`, `none` (or `fifo`), or unset.
+    /// The `reorder` parameter, validated as `--reorder` is: `legacy`, `none`, or unset.
     pub fn reorder(&self) -> Result<Option<Order>, EnvError> {
         match self.string_parameter("reorder")? {
             None | Some("") => Ok(None),
-            Some("legacy") => Ok(Some(Order::legacy())),
-            Some("none" | "fifo") => Ok(Some(Order::Fifo)),
-            Some(other) => Err(EnvError(format!(
-                "parameter 'reorder': must be 'legacy' or 'none', got '{other}'"
-            ))),
+            Some(value) => crate::kustomize::order::parse_reorder(value)
+                .map(Some)
+                .map_err(|e| EnvError(format!("parameter 'reorder': {e}"))),
         }
     }
 

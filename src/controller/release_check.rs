@@ -147,6 +147,7 @@ fn observe_tags(
                             .collect::<Vec<_>>()
                             .join(", "),
                     ),
+                    ..Drift::default()
                 }),
             }
         }
@@ -204,6 +205,7 @@ pub fn verify(
             field: "rollout".into(),
             expected: Some("complete".into()),
             actual: Some(m.clone()),
+            ..Drift::default()
         });
     }
     let name = record.metadata.name.clone().unwrap_or_default();

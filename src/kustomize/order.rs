@@ -62,6 +62,31 @@ impl Order {
     }
 }
 
+/// The values `kubectl kustomize --reorder` (kustomize v5.5) accepts, in its order.
+pub const REORDER_VALUES: [&str; 2] = ["legacy", "none"];
+
+/// A `--reorder` value (the command-line flag and the plugin parameter `reorder` share
+/// it): `legacy` or `none`, as kustomize v5.5 takes them. `fifo` is `sortOptions.order`'s
+/// word, not `--reorder`'s: kustomize refuses it here and so does rollpin, naming the
+/// spelling to use.
+pub fn parse_reorder(value: &str) -> Result<Order, String> {
+    match value {
+        "legacy" => Ok(Order::legacy()),
+        "none" => Ok(Order::Fifo),
+        other => {
+            let hint = if other.eq_ignore_ascii_case("fifo") {
+                " ('fifo' is the spelling of sortOptions.order in kustomization.yaml;                  --reorder calls input order 'none')"
+            } else {
+                ""
+            };
+            Err(format!(
+                "illegal value '{other}'; legal values: {}{hint}",
+                REORDER_VALUES.join(", ")
+            ))
+        }
+    }
+}
+
 struct Key {
     rank: i64,
     group: String,

@@ -30,6 +30,15 @@ const NOT_CONTENT: [&str; 4] = ["apiVersion", "kind", "metadata", "status"];
 /// missing `type` is `Opaque`; base64 values (Secret `data`, ConfigMap `binaryData`) are
 /// hashed without line breaks.
 pub fn content_sha256(obj: &Value) -> String {
+    let mut text = String::new();
+    canonical_json(&config_content(obj), &mut text);
+    sha256(text.as_bytes())
+}
+
+/// A config's content as [`content_sha256`] hashes it: the top-level fields but
+/// apiVersion, kind, metadata and status, a Secret's `stringData` folded into `data`,
+/// base64 values unwrapped.
+pub fn config_content(obj: &Value) -> Value {
     let mut content: serde_json::Map<String, Value> = obj
         .as_object()
         .map(|m| {
@@ -57,9 +66,7 @@ pub fn content_sha256(obj: &Value) -> String {
             }
         }
     }
-    let mut text = String::new();
-    canonical_json(&Value::Object(content), &mut text);
-    sha256(text.as_bytes())
+    Value::Object(content)
 }
 
 /// `sha256:…` of a workload with its pod template removed (`spec.template`, or a
@@ -173,14 +180,30 @@ pub fn image_pin(image: &str) -> ImagePin<'_> {
 /// digits, `sha512` with 128, any other algorithm (lowercase letters and digits, parts
 /// joined by `+._-`) with a non-empty `[A-Za-z0-9=_-]` encoding.
 pub fn is_digest(d: &str) -> bool {
+    digest_problem(d).is_none()
+}
+
+/// Why `d` is not an OCI digest (length, alphabet, missing algorithm), or None when it is
+/// one.
+pub fn digest_problem(d: &str) -> Option<String> {
     let Some((algorithm, encoded)) = d.split_once(':') else {
-        return false;
+        return Some("no ':' between the algorithm and the hex digits (sha256:<64 hex>)".into());
     };
     let lower_hex = |n: usize| {
-        encoded.len() == n
-            && encoded
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        if let Some(c) = encoded
+            .chars()
+            .find(|c| !(c.is_ascii_digit() || ('a'..='f').contains(c)))
+        {
+            return Some(format!(
+                "{c:?} is not a lowercase hexadecimal digit ({algorithm} takes 0-9 and a-f)"
+            ));
+        }
+        (encoded.len() != n).then(|| {
+            format!(
+                "{algorithm} takes {n} hexadecimal digits, this has {}",
+                encoded.len()
+            )
+        })
     };
     match algorithm {
         "sha256" => lower_hex(64),
@@ -193,11 +216,19 @@ pub fn is_digest(d: &str) -> bool {
                             .bytes()
                             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
                 });
-            let enc_ok = !encoded.is_empty()
-                && encoded
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'));
-            alg_ok && enc_ok
+            if !alg_ok {
+                return Some(format!(
+                    "the algorithm {algorithm:?} is not lowercase letters and digits \
+                     (sha256, sha512)"
+                ));
+            }
+            if encoded.is_empty() {
+                return Some("nothing after the algorithm".into());
+            }
+            encoded
+                .chars()
+                .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '=' | '_' | '-')))
+                .map(|c| format!("{c:?} is not allowed in a digest"))
         }
     }
 }
@@ -233,6 +264,17 @@ mod tests {
         let upper = format!("nginx@sha256:{}", HEX64.to_uppercase());
         assert!(matches!(image_pin(&upper), ImagePin::Malformed(_)));
         assert!(matches!(image_pin("nginx@latest"), ImagePin::Malformed(_)));
+        assert_eq!(
+            digest_problem("sha256:abc").as_deref(),
+            Some("sha256 takes 64 hexadecimal digits, this has 3")
+        );
+        assert_eq!(
+            digest_problem(&format!("sha256:{}", HEX64.to_uppercase())).as_deref(),
+            Some("'A' is not a lowercase hexadecimal digit (sha256 takes 0-9 and a-f)")
+        );
+        assert!(digest_problem("latest").unwrap().starts_with("no ':'"));
+        assert!(digest_problem("SHA256:x").unwrap().contains("\"SHA256\""));
+        assert_eq!(digest_problem(&format!("sha256:{HEX64}")), None);
         assert!(matches!(
             image_pin("nginx@multihash+base58:QmRZxt2b1FVZPNqd8hsiykDL3TdBDeTSPX9Kv46HmX4Gx8"),
             ImagePin::Digest(_)

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::digest::{ImagePin, image_pin, is_digest};
+use super::digest::{ImagePin, image_pin};
 
 /// Where a pin was given, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,10 +45,9 @@ pub fn check_pin(image: &str, digest: &str) -> Result<(), String> {
             "{image} already carries a digest: pin an image that is written by tag"
         ));
     }
-    if !is_digest(digest) {
+    if let Some(why) = super::digest::digest_problem(digest) {
         return Err(format!(
-            "{image}: {} is not a well-formed digest (algorithm:hex, e.g. sha256: and 64 \
-             lowercase hex digits)",
+            "{image}: {} is not a well-formed digest: {why}",
             super::guard::shown(digest)
         ));
     }
@@ -232,8 +231,8 @@ mod tests {
         );
         assert_eq!(
             parse_flag("web:1.4=sha256:abc").unwrap_err(),
-            "web:1.4: \"sha256:abc\" is not a well-formed digest (algorithm:hex, e.g. sha256: \
-             and 64 lowercase hex digits)"
+            "web:1.4: \"sha256:abc\" is not a well-formed digest: sha256 takes 64 \
+             hexadecimal digits, this has 3"
         );
         assert_eq!(
             parse_flag(&format!("={}", d('a'))).unwrap_err(),

@@ -26,7 +26,10 @@ pub fn require_digests<'a>(
         ImagePin::Digest(_) => None,
         ImagePin::Tag if image.is_empty() => Some(" (no image)".to_string()),
         ImagePin::Tag => Some(String::new()),
-        ImagePin::Malformed(d) => Some(format!(" (malformed digest {d:?})")),
+        ImagePin::Malformed(d) => Some(format!(
+            " (malformed digest {d:?}: {})",
+            super::digest::digest_problem(d).unwrap_or_default()
+        )),
     };
     for obj in objects {
         if let Some(spec) = pod_spec(obj) {
@@ -86,7 +89,7 @@ mod tests {
         assert_eq!(
             err.0,
             [
-                "apps/v1 Deployment prod/web initContainer init: busybox@sha256:abc (malformed digest \"sha256:abc\")",
+                "apps/v1 Deployment prod/web initContainer init: busybox@sha256:abc (malformed digest \"sha256:abc\": sha256 takes 64 hexadecimal digits, this has 3)",
                 "apps/v1 Deployment prod/web container proxy: envoy:1.29",
                 "v1 Pod p container c:  (no image)",
                 "monitoring.coreos.com/v1 Prometheus mon/k8s field spec.image: quay.io/prometheus/prometheus:v2.54.1",

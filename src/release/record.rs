@@ -107,6 +107,26 @@ pub fn release_name(app: &str, revision_short: &str) -> Result<String, RecordErr
     Ok(format!("{app}-{rev}"))
 }
 
+/// A `--revision` flag's value: a commit SHA (at least 7 hexadecimal digits), never a
+/// branch or tag, which names no fixed revision.
+pub fn parse_commit(value: &str) -> Result<String, String> {
+    let bad = value.chars().find(|c| !c.is_ascii_hexdigit());
+    match bad {
+        Some(c) => Err(format!(
+            "{value:?} is not a commit SHA ({c:?} is not a hexadecimal digit); a branch or \
+             tag names no fixed revision: give the commit (`git rev-parse {value}`)"
+        )),
+        None if value.len() < 7 => Err(format!(
+            "{value:?} is too short: give at least 7 hexadecimal digits of the commit"
+        )),
+        None if value.len() > 64 => Err(format!(
+            "{value:?} is {} digits long; a commit SHA has 40 (SHA-1) or 64 (SHA-256)",
+            value.len()
+        )),
+        None => Ok(value.to_ascii_lowercase()),
+    }
+}
+
 /// A short revision as Argo CD shows one: the first 7 characters of a commit SHA, any other
 /// revision (a chart version) whole.
 pub fn short_revision(revision: &str) -> &str {
@@ -188,10 +208,15 @@ pub fn spec_for(input: &RecordInput, objects: &[&Value], stream: &str) -> Rollba
 
 /// The record for `objects`, rendered as `stream`, as an object ready to write.
 pub fn record(input: &RecordInput, objects: &[&Value], stream: &str) -> Result<Value, RecordError> {
+    let mut missing = Vec::new();
+    if input.app.is_empty() {
+        missing.push("no app name: set --app or ARGOCD_APP_NAME");
+    }
     if input.source.revision.is_empty() {
-        return Err(RecordError(
-            "no revision to pin: set --revision or ARGOCD_APP_REVISION".into(),
-        ));
+        missing.push("no revision to pin: set --revision or ARGOCD_APP_REVISION");
+    }
+    if !missing.is_empty() {
+        return Err(RecordError(missing.join("; ")));
     }
     let short = match input.revision_short.as_deref() {
         Some(s) if !s.is_empty() => s,

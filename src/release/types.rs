@@ -238,6 +238,41 @@ pub struct Drift {
     /// What was found (absent: it is gone).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actual: Option<String>,
+    /// For a generated config whose content changed: the name it is generated as now
+    /// (its hash suffix follows the content).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_to: Option<String>,
+    /// For an object or config whose digest changed: what changed, field by field (when
+    /// both versions could be read; Secret values are never shown).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
+    /// How many more changed fields there were beyond those listed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes_omitted: Option<i64>,
+}
+
+/// One field that differs between the recorded and the found version of an object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FieldChange {
+    /// Where: `spec.ports[0].port`, `spec.template.spec.containers[name=app].image`,
+    /// `data.LOG_LEVEL`.
+    pub path: String,
+    /// The recorded value, as JSON (absent: the field was not there, or it is secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<String>,
+    /// The value found, as JSON (absent: the field is gone, or it is secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
+    /// A Secret's value: never shown, only its length in bytes before and after.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub secret: bool,
+    /// With `secret`: the recorded value's length in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_length: Option<i64>,
+    /// With `secret`: the found value's length in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_length: Option<i64>,
 }
 
 /// What a rollback request asks for.

@@ -234,6 +234,11 @@ fn dockerfile_build_stage_copies_every_declared_target() {
             .filter(|_| section == "[[bench]]")
         {
             needed.push(format!("benches/{}.rs", name.trim_matches('"')));
+        } else if let Some(script) = line
+            .strip_prefix("build = ")
+            .filter(|_| section == "[package]")
+        {
+            needed.push(script.trim_matches('"').to_string());
         }
     }
     for path in &needed {

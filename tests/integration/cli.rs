@@ -25,22 +25,6 @@ fn renders_to_stdout() {
 }
 
 #[test]
-fn output_flag_writes_file() {
-    let app = App::new();
-    app.write("kustomization.yaml", "resources:\n- cm.yaml\n")
-        .write("cm.yaml", CM);
-    let target = app.path("out.yaml");
-    let out = app.render(".", &["-o", target.to_str().expect("utf8")]);
-    assert!(out.status.success());
-    assert!(out.stdout.is_empty());
-    assert!(
-        std::fs::read_to_string(target)
-            .expect("written")
-            .contains("name: a")
-    );
-}
-
-#[test]
 fn missing_resource_file() {
     let app = App::new();
     app.write("kustomization.yaml", "resources:\n- nope.yaml\n");

@@ -110,7 +110,10 @@ fn mismatch_is_the_only_stderr_line_and_writes_no_file() {
     let target = app.path("out.yaml");
     let target = target.to_str().expect("utf-8 path");
     let wrong = format!("sha256:{}", "0".repeat(64));
-    let out = app.render(".", &["--expect-render-digest", &wrong, "-o", target]);
+    let out = app.render(
+        ".",
+        &["--expect-render-digest", &wrong, "--output-file", target],
+    );
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");

@@ -3,14 +3,19 @@
 //! recorded?) and with live objects ([`compare_live`]: does what runs match it?), each
 //! difference a [`Drift`] that [`describe`] puts in words.
 
+mod changes;
+mod fields;
 mod live;
+pub mod output;
 mod render;
 mod report;
 pub mod running;
 
-pub use live::compare_live;
+pub use changes::{Recorded, attach_changes};
+pub use fields::field_changes;
+pub use live::{LiveCheck, Pods, check_live, compare_live};
 pub use render::compare_render;
-pub use report::describe;
+pub use report::{describe, describe_with_changes};
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -135,6 +140,7 @@ pub(super) fn drift(
         field: field.to_string(),
         expected,
         actual,
+        ..Drift::default()
     }
 }
 

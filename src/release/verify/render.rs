@@ -89,21 +89,20 @@ pub fn compare_render(
                         && hash_base(&n.name) == hash_base(&c.name)
                 })
             });
-            let actual = match renamed.flatten() {
+            let (actual, renamed_to) = match renamed.flatten() {
                 Some(n) => {
                     for name in [&c.name, &n.name] {
                         renamed_objects.insert((c.kind.clone(), w.namespace.clone(), name.clone()));
                     }
                     explained.insert((w.kind.clone(), w.namespace.clone(), w.name.clone()));
-                    Some(format!(
-                        "{} (now generated as {})",
-                        n.sha256.as_deref().unwrap_or("(not rendered)"),
-                        n.name
-                    ))
+                    (n.sha256.clone(), Some(n.name.clone()))
                 }
-                None => actual.and_then(|s| (*s).clone()),
+                None => (actual.and_then(|s| (*s).clone()), None),
             };
-            out.push(drift(key, "config", None, c.sha256.clone(), actual));
+            out.push(Drift {
+                renamed_to,
+                ..drift(key, "config", None, c.sha256.clone(), actual)
+            });
             explained.insert((c.kind.clone(), w.namespace.clone(), c.name.clone()));
         }
     }

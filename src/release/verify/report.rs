@@ -2,6 +2,30 @@
 
 use crate::release::{Drift, format_ref};
 
+/// The text report's lines for one drift: [`describe`], then one indented line per
+/// changed field.
+pub fn describe_with_changes(d: &Drift) -> Vec<String> {
+    let mut lines = vec![describe(d)];
+    for c in &d.changes {
+        let side = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".to_string());
+        lines.push(if c.secret {
+            let len = |l: Option<i64>| l.map_or("none".to_string(), |n| format!("{n} bytes"));
+            format!(
+                "    {}: secret value changed ({} -> {}; values not shown)",
+                c.path,
+                len(c.old_length),
+                len(c.new_length)
+            )
+        } else {
+            format!("    {}: {} -> {}", c.path, side(&c.old), side(&c.new))
+        });
+    }
+    if let Some(n) = d.changes_omitted {
+        lines.push(format!("    … and {n} more changed fields"));
+    }
+    lines
+}
+
 /// One line of the text report.
 pub fn describe(d: &Drift) -> String {
     let what = format_ref(&d.api_version, &d.kind, &d.namespace, &d.name);
@@ -26,9 +50,13 @@ pub fn describe(d: &Drift) -> String {
             side(&d.actual, "(container gone)")
         ),
         "config" => format!(
-            "config   {what}: {} -> {}",
+            "config   {what}: {} -> {}{}",
             side(&d.expected, "(not rendered)"),
-            side(&d.actual, "(absent)")
+            side(&d.actual, "(absent)"),
+            d.renamed_to
+                .as_ref()
+                .map(|n| format!(" (now generated as {n})"))
+                .unwrap_or_default()
         ),
         "object" => match (&d.expected, &d.actual) {
             (None, Some(a)) => format!("object   {what}: not in the release, now {a}"),
@@ -38,6 +66,10 @@ pub fn describe(d: &Drift) -> String {
         "unpinned" => format!(
             "unpinned {what} {place}: {} has no digest; a rollback would run whatever the registry serves for it",
             side(&d.expected, "")
+        ),
+        "running" if d.actual.is_none() => format!(
+            "running  {what}: not running: no Pod of it in the live objects (add them: \
+             kubectl get deploy,pods -o yaml; or --no-pods when the input holds none on purpose)"
         ),
         "running" => format!(
             "running  {what} {place}: runs {}, the release pins {}",

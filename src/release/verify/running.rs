@@ -108,6 +108,7 @@ pub fn running_drifts(w: &WorkloadPin, pods: &[&Value], out: &mut Vec<Drift>) {
                         field: "running".into(),
                         expected: Some(pinned.clone()),
                         actual: Some(running.to_string()),
+                        ..Drift::default()
                     });
                 }
             }
