@@ -133,7 +133,7 @@ pub(super) fn run_transformers(
         note_transformation(rm, patch.as_deref());
     }
     if let Some(ns) = k.namespace.as_deref().filter(|n| !n.is_empty()) {
-        namespace::apply(rm, ns, &tc.namespace).map_err(fail("namespace"))?;
+        namespace::apply(rm, ns, &tc.namespace, namespace::Options::default()).map_err(fail("namespace"))?;
         note_transformation(rm, entry("NamespaceTransformer").as_deref());
     }
     if let Some(p) = k.name_prefix.as_deref().filter(|n| !n.is_empty()) {
