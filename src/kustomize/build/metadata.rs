@@ -16,6 +16,31 @@ pub(super) const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
 /// The annotation listing the transformers that ran over an object.
 const TRANSFORMATIONS_ANNOTATION: &str = "alpha.config.kubernetes.io/transformations";
 
+/// Bookkeeping annotations of kustomize and kyaml (kpt) that every build removes at the end,
+/// also when a user wrote them in an input file (kustomize's `BuildAnnotations`): the
+/// `internal.config.kubernetes.io/` build notes, kyaml's path/index/id/sequence-indent
+/// annotations and their legacy spellings. Other `internal.config.kubernetes.io/` keys stay.
+const BUILD_ANNOTATIONS: &[&str] = &[
+    "internal.config.kubernetes.io/previousKinds",
+    "internal.config.kubernetes.io/previousNames",
+    "internal.config.kubernetes.io/prefixes",
+    "internal.config.kubernetes.io/suffixes",
+    "internal.config.kubernetes.io/previousNamespaces",
+    "internal.config.kubernetes.io/allowNameChange",
+    "internal.config.kubernetes.io/allowKindChange",
+    "internal.config.kubernetes.io/refBy",
+    "internal.config.kubernetes.io/generatorBehavior",
+    "internal.config.kubernetes.io/needsHashSuffix",
+    "internal.config.kubernetes.io/path",
+    "internal.config.kubernetes.io/index",
+    "internal.config.kubernetes.io/seqindent",
+    "internal.config.kubernetes.io/id",
+    "internal.config.kubernetes.io/annotations-migration-resource-id",
+    "config.kubernetes.io/path",
+    "config.kubernetes.io/index",
+    "config.k8s.io/id",
+];
+
 /// kustomize's `managedByLabel` label, with the version rollpin reproduces.
 const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kustomize-v5.5.0");
 
@@ -101,9 +126,16 @@ pub(crate) fn note_transformation(rm: &mut ResMap, entry: Option<&str>) {
 }
 
 /// What every build does to each resource at the end: the managed-by label and the
-/// transformations annotation when asked for, origin annotations dropped unless asked for
-/// (also one written in the input, as kustomize clears them), empty annotations removed.
+/// transformations annotation when asked for, origin and transformations annotations
+/// dropped unless asked for (also ones written in the input, as kustomize clears them), the
+/// bookkeeping annotations dropped, empty annotations removed.
 pub(super) fn finish(r: &mut Resource, m: &BuildMetadata) {
+    for key in BUILD_ANNOTATIONS {
+        remove_annotation(&mut r.obj, key);
+    }
+    if !m.transformations {
+        remove_annotation(&mut r.obj, TRANSFORMATIONS_ANNOTATION);
+    }
     if m.managed_by {
         set_metadata_entry(&mut r.obj, "labels", MANAGED_BY.0, MANAGED_BY.1.into());
     }
