@@ -174,6 +174,20 @@ fn apply_sm_to(
     schema: Option<&OpenApi>,
 ) -> Result<(), String> {
     let mut deleted = Vec::new();
+    // kustomize re-sets the labels and annotations of each copy of a targeted patch
+    // (`CopyMergeMetaDataFieldsFrom`): a `null` or empty map there is dropped, so it
+    // deletes nothing.
+    let mut patch = patch.clone();
+    if let Some(Value::Object(md)) = patch.get_mut("metadata") {
+        for field in ["labels", "annotations"] {
+            if md
+                .get(field)
+                .is_some_and(|v| v.is_null() || v.as_object().is_some_and(|m| m.is_empty()))
+            {
+                md.remove(field);
+            }
+        }
+    }
     for &i in selected {
         let res = &mut rm.resources[i];
         let mut copy = patch.clone();

@@ -68,11 +68,9 @@ struct Ctx {
     schema_set: bool,
     /// Resource files parsed ahead of the build, by real path.
     prefetched: std::collections::HashMap<PathBuf, Result<prefetch::Parsed>>,
-    /// With `buildMetadata: [originAnnotations]`: the directory of the kustomization being
+    /// With any `buildMetadata`: the directory of the kustomization being
     /// accumulated, relative to the top-level one.
     origin: Option<String>,
-    /// With `buildMetadata: [transformerAnnotations]`: transformers are recorded.
-    transformations: bool,
     /// Kustomizations and components visited so far.
     visited: usize,
     /// Documents read from resource files so far.
@@ -121,10 +119,10 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &Options) -> Result<Output> 
         prefetched: prefetch::parse_tree_files(&ldr, &kpath, &k),
         schema: None,
         schema_set: false,
-        // kustomize tracks origins whenever buildMetadata asks for origins or
-        // transformations, and drops what was not asked for at the end.
-        origin: (metadata.origins || metadata.transformations).then(String::new),
-        transformations: metadata.transformations,
+        // kustomize tracks origins (and transformers) whenever buildMetadata is not empty,
+        // and drops what was not asked for at the end.
+        origin: (metadata.origins || metadata.transformations || metadata.managed_by)
+            .then(String::new),
         visited: 0,
         documents: 0,
         nodes: 0,
@@ -457,8 +455,11 @@ fn accumulate_target(
     let tc = acc.tc.clone();
     let schema = ctx.schema.clone();
     let track = Tracking {
-        configured_in: configured_in.as_deref().filter(|_| ctx.transformations),
-        dir: ctx.origin.as_deref().filter(|_| ctx.transformations),
+        // kustomize records each transformer whenever it tracks origins (also for
+        // `originAnnotations` alone: an object whose origin a patch removed takes the
+        // transformer as its origin).
+        configured_in: configured_in.as_deref().filter(|_| ctx.origin.is_some()),
+        dir: ctx.origin.as_deref(),
     };
     run_transformers(ldr, kpath, k, &tc, schema.as_deref(), track, &mut acc.rm)?;
     if let Some(v) = &k.vars {
