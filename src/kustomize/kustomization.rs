@@ -51,15 +51,25 @@ pub struct Kustomization {
     pub bases: Option<Vec<String>>,
     pub config_map_generator: Option<Vec<GeneratorArgs>>,
     pub secret_generator: Option<Vec<GeneratorArgs>>,
-    pub helm_globals: Option<Value>,
-    pub helm_charts: Option<Value>,
-    pub helm_chart_inflation_generator: Option<Value>,
+    pub helm_globals: Option<HelmGlobals>,
+    pub helm_charts: Option<Vec<serde_json::Map<String, Value>>>,
+    pub helm_chart_inflation_generator: Option<Vec<serde_json::Map<String, Value>>>,
     pub generator_options: Option<GeneratorOptions>,
     pub configurations: Option<Vec<String>>,
     pub generators: Option<Vec<String>>,
     pub transformers: Option<Vec<String>>,
     pub validators: Option<Vec<String>>,
     pub build_metadata: Option<Vec<String>>,
+}
+
+/// `helmGlobals`: where charts and helm's configuration live. Read (and type-checked) only:
+/// rollpin runs no helm; without `helmCharts` kustomize renders without it too.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct HelmGlobals {
+    chart_home: Option<String>,
+    config_home: Option<String>,
 }
 
 /// One `labels:` entry.

@@ -263,10 +263,10 @@ fn unsupported(kpath: &Path, k: &Kustomization) -> Result<()> {
             hint: hint.into(),
         })
     };
-    if k.helm_charts.is_some()
-        || k.helm_chart_inflation_generator.is_some()
-        || k.helm_globals.is_some()
-    {
+    // kustomize runs helm only for charts: `helmGlobals` alone, or an empty chart list,
+    // renders without it.
+    let has_items = |v: &Option<Vec<_>>| v.as_ref().is_some_and(|a| !a.is_empty());
+    if has_items(&k.helm_charts) || has_items(&k.helm_chart_inflation_generator) {
         return err(
             "helmCharts",
             "rollpin never runs programs (helm); render the chart to plain manifests and commit them, or use Argo CD's Helm source",
