@@ -60,6 +60,38 @@ fn kustomize_fixtures_render_byte_identical() {
     );
 }
 
+/// `fixtures/divergences/<case>/`: inputs kustomize fails on (its recorded stderr) and
+/// rollpin renders on purpose (DIVERGENCES.md), compared with the reviewed output.
+#[test]
+fn divergence_fixtures_render_as_recorded() {
+    let root = manifest_dir().join("fixtures/divergences");
+    let mut cases: Vec<_> = std::fs::read_dir(&root)
+        .expect("fixtures/divergences exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("app").is_dir())
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty(), "no divergence cases");
+    for case in cases {
+        let kustomize = std::fs::read_to_string(case.join("kustomize-stderr.txt"))
+            .unwrap_or_else(|e| panic!("{}: kustomize-stderr.txt: {e}", case.display()));
+        assert!(
+            kustomize.contains("command failed"),
+            "{}: the recorded kustomize run did not fail",
+            case.display()
+        );
+        let want = std::fs::read_to_string(case.join("expected.yaml")).expect("expected.yaml");
+        let (got, _) = render(&DiskFs, &case.join("app"), false)
+            .unwrap_or_else(|e| panic!("{}: {e}", case.display()));
+        assert!(
+            got == want,
+            "{}: {}",
+            case.display(),
+            first_difference(&want, &got)
+        );
+    }
+}
+
 #[test]
 fn example_app_renders_as_recorded() {
     let root = manifest_dir();
