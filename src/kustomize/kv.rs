@@ -195,15 +195,33 @@ mod tests {
             ]
         );
         assert!(env_pairs(b"some words\n", true).is_err());
-        assert_eq!(env_pairs(b"some words\n", false).unwrap()[0].key, "some words");
+        assert_eq!(
+            env_pairs(b"some words\n", false).unwrap()[0].key,
+            "some words"
+        );
     }
 
     #[test]
     fn keys_that_read_as_other_yaml_types() {
-        for k in ["9000", "true", "True", "1.5", "0x1F", "0o17", "~", "null", ".inf", "<<", "1_000", "2001-12-14"] {
+        for k in [
+            "9000",
+            "true",
+            "True",
+            "1.5",
+            "0x1F",
+            "0o17",
+            "~",
+            "null",
+            ".inf",
+            "<<",
+            "1_000",
+            "2001-12-14",
+        ] {
             assert!(key_problem(k).is_some(), "{k}");
         }
-        for k in ["yes", "on", "y", "1:20", "9000 ", " 9000", "export X", "a/b", "bad key!", "nan", "0b"] {
+        for k in [
+            "yes", "on", "y", "1:20", "9000 ", " 9000", "export X", "a/b", "bad key!", "nan", "0b",
+        ] {
             assert!(key_problem(k).is_none(), "{k}");
         }
     }

@@ -38,7 +38,9 @@ impl SubjectMode {
 
     fn selects(self, subject: &serde_json::Map<String, Value>) -> bool {
         match self {
-            SubjectMode::DefaultOnly => subject.get("name").and_then(Value::as_str) == Some("default"),
+            SubjectMode::DefaultOnly => {
+                subject.get("name").and_then(Value::as_str) == Some("default")
+            }
             SubjectMode::AllServiceAccounts => {
                 subject.get("kind").and_then(Value::as_str) == Some("ServiceAccount")
             }

@@ -350,9 +350,15 @@ pub fn apply_strategic_merge_list(
     schema: Option<&OpenApi>,
 ) -> Result<(), String> {
     let mut patches = Vec::new();
-    for entry in entries {
+    let mut from = Vec::new();
+    for (n, entry) in entries.iter().enumerate() {
+        let before = patches.len();
         match parse_strategic(entry, ldr.limits.yaml()) {
-            Ok(p) if !p.is_empty() => patches.extend(p),
+            Ok(p) if !p.is_empty() => {
+                patches.extend(p);
+                from.resize(patches.len(), format!("inline entry #{}", n + 1));
+                continue;
+            }
             _ => {
                 let bytes = ldr.read_file(entry, referrer).map_err(|e| e.to_string())?;
                 let text = String::from_utf8(bytes)
@@ -362,12 +368,13 @@ pub fn apply_strategic_merge_list(
                 patches.extend(p);
             }
         }
+        from.resize(patches.len().max(before), format!("file '{entry}'"));
     }
     if patches.is_empty() {
         return Err(format!("patch appears to be empty; files={entries:?}"));
     }
-    for patch in &patches {
-        let i = unique_target(rm, &patch_id(patch))?;
+    for (patch, from) in patches.iter().zip(&from) {
+        let i = unique_target(rm, &patch_id(patch)).map_err(|e| format!("{from}: {e}"))?;
         apply_sm_to(rm, &[i], patch, false, false, schema)?;
     }
     Ok(())

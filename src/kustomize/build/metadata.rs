@@ -151,7 +151,11 @@ pub(crate) fn note_transformation(rm: &mut ResMap, entry: Option<&str>) {
 fn entry_as_origin(entry: &str) -> String {
     entry
         .lines()
-        .map(|l| l.strip_prefix("- ").or_else(|| l.strip_prefix("  ")).unwrap_or(l))
+        .map(|l| {
+            l.strip_prefix("- ")
+                .or_else(|| l.strip_prefix("  "))
+                .unwrap_or(l)
+        })
         .fold(String::new(), |mut out, l| {
             out.push_str(l);
             out.push('\n');

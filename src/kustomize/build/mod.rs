@@ -321,7 +321,12 @@ fn accumulate_target(
             flag: "--max-kustomizations",
         });
     }
-    ctx.warnings.extend(k.deprecation_warnings());
+    // kustomize's words, then the file they are about (kustomize does not say which).
+    ctx.warnings.extend(
+        k.deprecation_warnings()
+            .into_iter()
+            .map(|w| format!("{w} (in {})", kpath.display())),
+    );
     unsupported(kpath, k)?;
     let referrer = kpath.display().to_string();
     let mut seen: HashSet<IdKey> = acc.rm.resources.iter().map(id_key).collect();
@@ -330,12 +335,13 @@ fn accumulate_target(
         match ldr.resolve_entry(entry, &referrer)? {
             Entry::File(path) => {
                 let (mut resources, nodes) = match ctx.prefetched.remove(&path) {
-                    Some(r) => r?,
+                    Some(r) => r,
                     None => {
                         let left = ldr.limits.max_yaml_nodes.saturating_sub(ctx.nodes);
-                        read_resources_within(ldr, &path, &referrer, left)?
+                        read_resources_within(ldr, &path, &referrer, left)
                     }
-                };
+                }
+                .map_err(|e| e.written_as(&path, &ldr.root.join(entry)))?;
                 add_to_total(
                     &mut ctx.nodes,
                     nodes,
