@@ -313,7 +313,23 @@ impl Kustomization {
             ));
         }
         if k.is_empty() {
-            return Err(invalid(None, "kustomization.yaml is empty".into()));
+            // kustomize says "kustomization.yaml is empty" here too, which misleads when
+            // the file does hold apiVersion/kind.
+            let what = if k.api_version.is_some() || k.kind.is_some() {
+                "sets only apiVersion and kind"
+            } else {
+                "sets no field"
+            };
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            return Err(invalid(
+                None,
+                format!(
+                    "{name} {what}: nothing to build (kustomize: \"kustomization.yaml is empty\"); list resources, components or generators in it"
+                ),
+            ));
         }
         Ok(k)
     }
