@@ -176,6 +176,9 @@ fn generate(
     }
     for (key, m) in [("labels", &opts.labels), ("annotations", &opts.annotations)] {
         if let Some(m) = m.as_ref().filter(|m| !m.is_empty()) {
+            if let Err(e) = crate::kustomize::labels::check_keys(m.keys()) {
+                return Ok(Err(format!("options.{key}: {e}")));
+            }
             let obj: Map<String, Value> = m
                 .iter()
                 .map(|(k, v)| (k.clone(), Value::String(v.clone())))
