@@ -168,11 +168,15 @@ fn entry_as_origin(entry: &str) -> String {
 /// dropped unless asked for (also ones written in the input, as kustomize clears them), the
 /// bookkeeping annotations dropped, empty annotations removed.
 pub(super) fn finish(r: &mut Resource, m: &BuildMetadata) {
-    for key in BUILD_ANNOTATIONS {
-        remove_annotation(&mut r.obj, key);
-    }
-    if !m.transformations {
-        remove_annotation(&mut r.obj, TRANSFORMATIONS_ANNOTATION);
+    if let Some(Value::Object(a)) = r.obj.pointer_mut("/metadata/annotations")
+        && a.keys().any(|k| k.contains("config.k"))
+    {
+        for key in BUILD_ANNOTATIONS {
+            a.remove(*key);
+        }
+        if !m.transformations {
+            a.remove(TRANSFORMATIONS_ANNOTATION);
+        }
     }
     if m.managed_by {
         set_metadata_entry(&mut r.obj, "labels", MANAGED_BY.0, MANAGED_BY.1.into());
