@@ -244,10 +244,14 @@ pub fn run_transformers(
                     .pointer("/metadata/namespace")
                     .and_then(Value::as_str)
                     .unwrap_or("");
+                let opts = namespace::Options {
+                    unset_only: v.get("unsetOnly").and_then(Value::as_bool).unwrap_or(false),
+                    subjects: namespace::SubjectMode::parse(&text("setRoleBindingSubjects"))?,
+                };
                 if ns.is_empty() {
                     return Ok(());
                 }
-                namespace::apply(rm, ns, &fs)
+                namespace::apply(rm, ns, &fs, opts)
             })(),
             "ImageTagTransformer" => (|| {
                 let fs = field_specs()?;

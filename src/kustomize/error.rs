@@ -3,6 +3,15 @@
 
 use std::path::PathBuf;
 
+/// ` (a symlink to 'REAL')` when the path the user wrote resolves elsewhere.
+fn symlink_note(written: &std::path::Path, real: &std::path::Path) -> String {
+    if written == real {
+        String::new()
+    } else {
+        format!(" (which resolves to '{}')", real.display())
+    }
+}
+
 /// Why a build failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -94,12 +103,14 @@ pub enum Error {
     },
     /// A file outside the kustomization's directory.
     #[error(
-        "{referrer}: security; file '{}' is not in or below '{}'",
-        path.display(), root.display()
+        "{referrer}: security; file '{}'{} is not in or below '{}'",
+        written.display(), symlink_note(written, path), root.display()
     )]
     OutsideRoot {
         /// The kustomization that lists it.
         referrer: String,
+        /// The path as the user wrote it (joined to its kustomization's directory).
+        written: PathBuf,
         /// The file's real path.
         path: PathBuf,
         /// The kustomization's directory.
@@ -107,12 +118,14 @@ pub enum Error {
     },
     /// A directory outside the repository.
     #[error(
-        "{referrer}: security; '{}' is outside the repository root '{}' (set --root to widen it)",
-        path.display(), root.display()
+        "{referrer}: security; '{}'{} is outside the repository root '{}' (set --root to widen it)",
+        written.display(), symlink_note(written, path), root.display()
     )]
     OutsideRepository {
         /// The kustomization that lists it.
         referrer: String,
+        /// The path as the user wrote it (joined to its kustomization's directory).
+        written: PathBuf,
         /// The directory's real path.
         path: PathBuf,
         /// The repository root.
@@ -187,3 +200,47 @@ pub enum Error {
 
 /// Result of a build step.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Names `written` (the path as the user wrote it) instead of `real` (where its
+    /// symlinks lead) in an error about reading that file.
+    pub fn written_as(self, real: &std::path::Path, written: &std::path::Path) -> Error {
+        let swap = |p: PathBuf| if p == real { written.to_path_buf() } else { p };
+        match self {
+            Error::Read { path, message } => Error::Read {
+                path: swap(path),
+                message,
+            },
+            Error::Yaml {
+                path,
+                line,
+                message,
+            } => Error::Yaml {
+                path: swap(path),
+                line,
+                message,
+            },
+            Error::InvalidResource {
+                path,
+                line,
+                message,
+            } => Error::InvalidResource {
+                path: swap(path),
+                line,
+                message,
+            },
+            Error::Limit {
+                path,
+                what,
+                limit,
+                flag,
+            } => Error::Limit {
+                path: swap(path),
+                what,
+                limit,
+                flag,
+            },
+            other => other,
+        }
+    }
+}

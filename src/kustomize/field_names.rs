@@ -1,7 +1,8 @@
-//! Go's `encoding/json` matches struct fields case-insensitively (`nameprefix` sets
-//! `namePrefix`), and kustomize decodes kustomization files with it. This module renames
-//! keys to their canonical spelling before strict decoding, so rollpin accepts exactly what
-//! kustomize accepts.
+//! Kustomization field names. Go's `encoding/json` matches struct fields
+//! case-insensitively (`nameprefix` sets `namePrefix`), and kustomize decodes kustomization
+//! files with it. This module renames keys to their canonical spelling before strict
+//! decoding, so rollpin accepts exactly what kustomize accepts, and suggests the field a
+//! misspelt name was meant to be.
 
 use serde_json::{Map, Value};
 
@@ -139,6 +140,42 @@ pub fn canonicalize(v: &mut Value) {
     });
 }
 
+/// The known field closest to a misspelt `name` (case-insensitive edit distance at most
+/// 2, or a transposition), if there is one.
+pub(crate) fn did_you_mean<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
+    let lower = name.to_ascii_lowercase();
+    known
+        .iter()
+        .map(|k| (edit_distance(&lower, &k.to_ascii_lowercase()), k))
+        .filter(|(d, k)| *d <= 2.min(k.len() / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.as_str())
+}
+
+/// Optimal string alignment distance (Levenshtein with adjacent transpositions).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +189,18 @@ mod tests {
             v,
             json!({"namePrefix": "p-", "configMapGenerator": [{"name": "x"}], "weird": 1})
         );
+    }
+
+    #[test]
+    fn misspelt_fields_get_a_suggestion() {
+        let known: Vec<String> = ["patches", "resources", "namePrefix", "name"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(did_you_mean("pathces", &known), Some("patches"));
+        assert_eq!(did_you_mean("resouces", &known), Some("resources"));
+        assert_eq!(did_you_mean("NAMEPREFX", &known), Some("namePrefix"));
+        assert_eq!(did_you_mean("xyzzy", &known), None);
+        assert_eq!(did_you_mean("nm", &known), None);
     }
 }

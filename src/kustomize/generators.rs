@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::kustomize::error::{Error, Result};
 use crate::kustomize::kustomization::{GeneratorArgs, GeneratorOptions, Kustomization};
-use crate::kustomize::kv::{is_config_map_key, load_pairs};
+use crate::kustomize::kv::{key_problem, load_pairs};
 use crate::kustomize::loader::Loader;
 use crate::resource::{Behavior, ResMap, Resource};
 
@@ -146,11 +146,8 @@ fn generate(
     let mut binary = Map::new();
     let mut seen = std::collections::HashSet::new();
     for p in pairs {
-        if !is_config_map_key(&p.key) {
-            return Ok(Err(format!(
-                "\"{}\" is not a valid key name: keys must consist of alphanumeric characters, '-', '_' or '.'",
-                p.key
-            )));
+        if let Some(problem) = key_problem(&p.key) {
+            return Ok(Err(format!("{}: {problem}", p.source)));
         }
         if !seen.insert(p.key.clone()) {
             return Ok(Err(format!(
@@ -179,6 +176,9 @@ fn generate(
     }
     for (key, m) in [("labels", &opts.labels), ("annotations", &opts.annotations)] {
         if let Some(m) = m.as_ref().filter(|m| !m.is_empty()) {
+            if let Err(e) = crate::kustomize::labels::check_keys(m.keys()) {
+                return Ok(Err(format!("options.{key}: {e}")));
+            }
             let obj: Map<String, Value> = m
                 .iter()
                 .map(|(k, v)| (k.clone(), Value::String(v.clone())))

@@ -51,15 +51,25 @@ pub struct Kustomization {
     pub bases: Option<Vec<String>>,
     pub config_map_generator: Option<Vec<GeneratorArgs>>,
     pub secret_generator: Option<Vec<GeneratorArgs>>,
-    pub helm_globals: Option<Value>,
-    pub helm_charts: Option<Value>,
-    pub helm_chart_inflation_generator: Option<Value>,
+    pub helm_globals: Option<HelmGlobals>,
+    pub helm_charts: Option<Vec<serde_json::Map<String, Value>>>,
+    pub helm_chart_inflation_generator: Option<Vec<serde_json::Map<String, Value>>>,
     pub generator_options: Option<GeneratorOptions>,
     pub configurations: Option<Vec<String>>,
     pub generators: Option<Vec<String>>,
     pub transformers: Option<Vec<String>>,
     pub validators: Option<Vec<String>>,
     pub build_metadata: Option<Vec<String>>,
+}
+
+/// `helmGlobals`: where charts and helm's configuration live. Read (and type-checked) only:
+/// rollpin runs no helm; without `helmCharts` kustomize renders without it too.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct HelmGlobals {
+    chart_home: Option<String>,
+    config_home: Option<String>,
 }
 
 /// One `labels:` entry.
@@ -252,12 +262,21 @@ impl Kustomization {
                 inner = hide_value(&inner);
             }
             let message = if let Some(name) = unknown_field_name(&inner) {
-                let at = if field == "." {
+                // serde's path ends with the unknown field itself.
+                let parent = field
+                    .strip_suffix(name.as_str())
+                    .map(|p| p.trim_end_matches('.'))
+                    .unwrap_or(&field);
+                let at = if parent.is_empty() || parent == "." {
                     String::new()
                 } else {
-                    format!(" in {field}")
+                    format!(" in {parent}")
                 };
-                format!("unknown field \"{name}\"{at}")
+                let hint =
+                    crate::kustomize::field_names::did_you_mean(&name, &expected_fields(&inner))
+                        .map(|f| format!(" (did you mean \"{f}\"?)"))
+                        .unwrap_or_default();
+                format!("unknown field \"{name}\"{at}{hint}")
             } else {
                 format!("field {field}: {inner}")
             };
@@ -295,7 +314,23 @@ impl Kustomization {
             ));
         }
         if k.is_empty() {
-            return Err(invalid(None, "kustomization.yaml is empty".into()));
+            // kustomize says "kustomization.yaml is empty" here too, which misleads when
+            // the file does hold apiVersion/kind.
+            let what = if k.api_version.is_some() || k.kind.is_some() {
+                "sets only apiVersion and kind"
+            } else {
+                "sets no field"
+            };
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            return Err(invalid(
+                None,
+                format!(
+                    "{name} {what}: nothing to build (kustomize: \"kustomization.yaml is empty\"); list resources, components or generators in it"
+                ),
+            ));
         }
         Ok(k)
     }
@@ -431,6 +466,21 @@ impl Kustomization {
 fn unknown_field_name(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown field `")?;
     Some(rest[..rest.find('`')?].to_string())
+}
+
+/// The field names serde lists after "expected one of" in an unknown-field message.
+fn expected_fields(message: &str) -> Vec<String> {
+    let Some((_, list)) = message.split_once("expected one of ") else {
+        return message
+            .split_once("expected `")
+            .and_then(|(_, r)| r.split_once('`'))
+            .map(|(f, _)| vec![f.to_string()])
+            .unwrap_or_default();
+    };
+    list.split(", ")
+        .map(|f| f.trim_matches(|c| c == '`' || c == ' ').to_string())
+        .filter(|f| !f.is_empty())
+        .collect()
 }
 
 /// 1-based line of a top-level `key:` in the file, when it can be found.

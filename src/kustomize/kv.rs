@@ -12,6 +12,8 @@ pub struct Pair {
     pub key: String,
     /// The value (may be non-UTF-8 for file sources).
     pub value: Vec<u8>,
+    /// Where the key was written (`env file 'a.env' line 3`, `literal #2`, `files source 'k=f'`).
+    pub source: String,
 }
 
 /// Collects the pairs of a generator, or a message saying what is wrong.
@@ -29,7 +31,10 @@ pub fn load_pairs(
     for env in &envs {
         let bytes = ldr.read_file(env, referrer)?;
         match env_pairs(&bytes, secret) {
-            Ok(p) => pairs.extend(p),
+            Ok(p) => pairs.extend(p.into_iter().map(|mut p| {
+                p.source = format!("env file '{env}' {}", p.source);
+                p
+            })),
             Err(e) => return Ok(Err(format!("env file '{env}': {e}"))),
         }
     }
@@ -48,6 +53,7 @@ pub fn load_pairs(
         pairs.push(Pair {
             key: k.to_string(),
             value: remove_quotes(v).as_bytes().to_vec(),
+            source: format!("literal #{}", i + 1),
         });
     }
     for src in &args.files {
@@ -56,7 +62,11 @@ pub fn load_pairs(
             Err(e) => return Ok(Err(e)),
         };
         let value = ldr.read_file(&path, referrer)?;
-        pairs.push(Pair { key, value });
+        pairs.push(Pair {
+            key,
+            value,
+            source: format!("files source '{src}'"),
+        });
     }
     Ok(Ok(pairs))
 }
@@ -98,15 +108,16 @@ fn parse_file_source(source: &str) -> Result<(String, String), String> {
     Ok((k.to_string(), p.to_string()))
 }
 
-fn is_env_var_name(k: &str) -> bool {
-    let mut chars = k.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '-' || c == '.' || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
-}
-
-/// Pairs of an env file. A key without `=` gets an empty value, as in kustomize 5 (before
-/// v5.0.0 kustomize read the build machine's environment there; the fixture
-/// `configmap-generator-env-files` was recorded with `FLAG_ONLY` set, and stays empty).
+/// Pairs of an env file, read as kustomize 5.5 does: leading whitespace trimmed, `#`
+/// comments and blank lines skipped, the key is the text before the first `=` (unchecked:
+/// `export X`, `1abc`, `key ` are keys), a line with an empty key is skipped. A key without
+/// `=` gets an empty value, as in kustomize 5 (before v5.0.0 kustomize read the build
+/// machine's environment there; the fixture `configmap-generator-env-files` was recorded
+/// with `FLAG_ONLY` set, and stays empty).
+///
+/// In a secret's env file, a line without `=` that is not an environment variable name is
+/// refused (kustomize makes the whole line a key, printed in clear): it is most likely a
+/// value pasted without its key (DIVERGENCES.md).
 fn env_pairs(bytes: &[u8], secret: bool) -> Result<Vec<Pair>, String> {
     let mut out = Vec::new();
     for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
@@ -122,36 +133,40 @@ fn env_pairs(bytes: &[u8], secret: bool) -> Result<Vec<Pair>, String> {
             continue;
         }
         let (key, value) = line.split_once('=').unwrap_or((line, ""));
-        if !is_env_var_name(key) && secret && !line.contains('=') {
-            // The whole line would be the "key": in a secret's env file it may be a value.
+        if secret && !line.contains('=') && !is_env_var_name(key) {
             return Err(format!(
                 "line {}: not a KEY=VALUE line nor a valid environment variable name (text not shown)",
                 i + 1
             ));
         }
-        if !is_env_var_name(key) {
-            return Err(format!(
-                "line {}: \"{key}\" is not a valid environment variable name (must match [-._a-zA-Z][-._a-zA-Z0-9]*)",
-                i + 1
-            ));
+        if key.is_empty() {
+            continue;
         }
         out.push(Pair {
             key: key.to_string(),
             value: value.as_bytes().to_vec(),
+            source: format!("line {}", i + 1),
         });
     }
     Ok(out)
 }
 
-/// True when `k` is a valid ConfigMap/Secret key.
-pub fn is_config_map_key(k: &str) -> bool {
-    !k.is_empty()
-        && k.len() <= 253
-        && k != "."
-        && k != ".."
-        && !k.starts_with("..")
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+fn is_env_var_name(k: &str) -> bool {
+    let mut chars = k.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '-' || c == '.' || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
+}
+
+/// Why kustomize 5.5 fails on a generated key, if it does: kyaml writes the key unquoted
+/// and reads the object back, so a key that reads as a number, boolean, null or timestamp
+/// (`9000`, `true`, `1.5`, `0x1F`, `~`) makes a non-string map key, which the JSON
+/// conversion refuses.
+pub fn key_problem(k: &str) -> Option<String> {
+    crate::yaml::plain_scalar_kind(k).map(|kind| {
+        format!(
+            "key \"{k}\" reads as {kind} in YAML, and kustomize fails on it (data keys must be strings); rename the key"
+        )
+    })
 }
 
 #[cfg(test)]
@@ -160,7 +175,11 @@ mod tests {
 
     #[test]
     fn env_file_rules() {
-        let p = env_pairs(b"\xef\xbb\xbfA=1\n  # c\n\nB= x \nC\r\n", false).unwrap();
+        let p = env_pairs(
+            b"\xef\xbb\xbfA=1\n  # c\n\nB= x \nC\r\n=dropped\nexport X=2\n1abc =3\n",
+            false,
+        )
+        .unwrap();
         let got: Vec<(String, String)> = p
             .into_iter()
             .map(|p| (p.key, String::from_utf8(p.value).unwrap()))
@@ -170,9 +189,41 @@ mod tests {
             vec![
                 ("A".into(), "1".into()),
                 ("B".into(), " x ".into()),
-                ("C".into(), "".into())
+                ("C".into(), "".into()),
+                ("export X".into(), "2".into()),
+                ("1abc ".into(), "3".into()),
             ]
         );
+        assert!(env_pairs(b"some words\n", true).is_err());
+        assert_eq!(
+            env_pairs(b"some words\n", false).unwrap()[0].key,
+            "some words"
+        );
+    }
+
+    #[test]
+    fn keys_that_read_as_other_yaml_types() {
+        for k in [
+            "9000",
+            "true",
+            "True",
+            "1.5",
+            "0x1F",
+            "0o17",
+            "~",
+            "null",
+            ".inf",
+            "<<",
+            "1_000",
+            "2001-12-14",
+        ] {
+            assert!(key_problem(k).is_some(), "{k}");
+        }
+        for k in [
+            "yes", "on", "y", "1:20", "9000 ", " 9000", "export X", "a/b", "bad key!", "nan", "0b",
+        ] {
+            assert!(key_problem(k).is_none(), "{k}");
+        }
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub fn apply(
     if pairs.is_empty() {
         return Ok(());
     }
+    if !rm.resources.is_empty() {
+        check_keys(pairs.keys())?;
+    }
     for res in &mut rm.resources {
         let gvk = res.gvk();
         for fs in specs {
@@ -38,6 +41,20 @@ pub fn apply(
                 Ok(())
             })
             .map_err(|e| format!("considering field '{}' of object {id}: {e}", fs.path))?;
+        }
+    }
+    Ok(())
+}
+
+/// kustomize writes label and annotation keys it adds unquoted and reads the object back:
+/// a key that reads as a number, boolean, null or timestamp (`9000`, `true`) becomes a
+/// non-string map key and the build fails. rollpin fails the same way, naming the key.
+pub fn check_keys<'a>(keys: impl IntoIterator<Item = &'a String>) -> Result<(), String> {
+    for k in keys {
+        if let Some(kind) = crate::yaml::plain_scalar_kind(k) {
+            return Err(format!(
+                "key \"{k}\" reads as {kind} in YAML, and kustomize fails on it (label and annotation keys must be strings); rename the key"
+            ));
         }
     }
     Ok(())

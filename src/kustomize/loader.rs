@@ -157,6 +157,7 @@ impl<'a> Loader<'a> {
         {
             return Err(Error::OutsideRepository {
                 referrer: "the build directory".into(),
+                written: dir.to_path_buf(),
                 path: root,
                 root: repo.clone(),
             });
@@ -198,6 +199,7 @@ impl<'a> Loader<'a> {
                 if !inside {
                     return Err(Error::OutsideRoot {
                         referrer,
+                        written: one.clone(),
                         path: real,
                         root: self.repo_root.clone().unwrap_or_else(|| self.root.clone()),
                     });
@@ -238,11 +240,11 @@ impl<'a> Loader<'a> {
         };
         match self.fs.kind(&real) {
             Ok(FileKind::File) => {
-                self.check_file_bounds(&real, referrer)?;
+                self.check_file_bounds(&real, &joined, referrer)?;
                 Ok(Entry::File(real))
             }
             Ok(FileKind::Dir) => {
-                self.check_dir(&real, referrer)?;
+                self.check_dir(&real, &joined, referrer)?;
                 Ok(Entry::Dir(real))
             }
             Ok(FileKind::Special) => Err(Error::SpecialFile {
@@ -257,10 +259,11 @@ impl<'a> Loader<'a> {
         }
     }
 
-    fn check_file_bounds(&self, real: &Path, referrer: &str) -> Result<()> {
+    fn check_file_bounds(&self, real: &Path, written: &Path, referrer: &str) -> Result<()> {
         if !real.starts_with(&self.root) {
             return Err(Error::OutsideRoot {
                 referrer: referrer.into(),
+                written: written.to_path_buf(),
                 path: real.to_path_buf(),
                 root: self.root.clone(),
             });
@@ -268,12 +271,13 @@ impl<'a> Loader<'a> {
         Ok(())
     }
 
-    fn check_dir(&self, real: &Path, referrer: &str) -> Result<()> {
+    fn check_dir(&self, real: &Path, written: &Path, referrer: &str) -> Result<()> {
         if let Some(repo) = &self.repo_root
             && !real.starts_with(repo)
         {
             return Err(Error::OutsideRepository {
                 referrer: referrer.into(),
+                written: written.to_path_buf(),
                 path: real.to_path_buf(),
                 root: repo.clone(),
             });
@@ -318,8 +322,9 @@ impl<'a> Loader<'a> {
             entry: rel.into(),
             path: joined.clone(),
         })?;
-        self.check_file_bounds(&real, referrer)?;
+        self.check_file_bounds(&real, &joined, referrer)?;
         self.read_bytes_at(&real, referrer)
+            .map_err(|e| e.written_as(&real, &joined))
     }
 
     fn read_bytes_at(&self, real: &Path, referrer: &str) -> Result<Vec<u8>> {

@@ -1,6 +1,7 @@
-//! The `namespace:` transformer: sets `metadata.namespace` on every namespaced object,
-//! renames `v1` Namespace objects, updates RoleBinding/ClusterRoleBinding subjects named
-//! `default`, and the other namespace field specs (APIService, CRD conversion webhook).
+//! The `namespace:` transformer (and the `NamespaceTransformer` built-in with its
+//! `unsetOnly` and `setRoleBindingSubjects` options): sets `metadata.namespace` on every
+//! namespaced object, renames `v1` Namespace objects, updates RoleBinding/ClusterRoleBinding
+//! subjects, and the other namespace field specs (APIService, CRD conversion webhook).
 
 use std::collections::HashMap;
 
@@ -9,22 +10,103 @@ use serde_json::Value;
 use crate::kustomize::field_spec::{CreateKind, FieldSpec, walk};
 use crate::resource::ResMap;
 
+/// Which RoleBinding/ClusterRoleBinding subjects get the namespace
+/// (`setRoleBindingSubjects`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SubjectMode {
+    /// `defaultOnly` (the default): subjects named `default`, whatever their kind.
+    #[default]
+    DefaultOnly,
+    /// `allServiceAccounts`: every subject of kind `ServiceAccount`.
+    AllServiceAccounts,
+    /// `none`: no subject.
+    None,
+}
+
+impl SubjectMode {
+    /// Reads `setRoleBindingSubjects` (empty means the default), or says what is allowed.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "" | "defaultOnly" => Ok(SubjectMode::DefaultOnly),
+            "allServiceAccounts" => Ok(SubjectMode::AllServiceAccounts),
+            "none" => Ok(SubjectMode::None),
+            other => Err(format!(
+                "invalid value \"{other}\" for setRoleBindingSubjects: must be one of \"defaultOnly\", \"none\" or \"allServiceAccounts\""
+            )),
+        }
+    }
+
+    fn selects(self, subject: &serde_json::Map<String, Value>) -> bool {
+        match self {
+            SubjectMode::DefaultOnly => {
+                subject.get("name").and_then(Value::as_str) == Some("default")
+            }
+            SubjectMode::AllServiceAccounts => {
+                subject.get("kind").and_then(Value::as_str) == Some("ServiceAccount")
+            }
+            SubjectMode::None => false,
+        }
+    }
+}
+
+/// How the namespace is set.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// `unsetOnly`: only fields that are missing, empty or null are set.
+    pub unset_only: bool,
+    /// `setRoleBindingSubjects`.
+    pub subjects: SubjectMode,
+}
+
+impl Options {
+    /// Sets `field` to `namespace` unless `unset_only` and it already holds a value: as in
+    /// kustomize, only an empty text counts as unset (a field written as nothing or `""`, or
+    /// created); `null` and `~` have a text and are kept.
+    fn set(self, field: &mut Value, namespace: &str) {
+        let has_value = !matches!(field, Value::String(s) if s.is_empty());
+        if !(self.unset_only && has_value) {
+            *field = Value::String(namespace.into());
+        }
+    }
+}
+
 /// Applies `namespace` to every resource; fails on an id conflict.
-pub fn apply(rm: &mut ResMap, namespace: &str, specs: &[FieldSpec]) -> Result<(), String> {
+pub fn apply(
+    rm: &mut ResMap,
+    namespace: &str,
+    specs: &[FieldSpec],
+    opts: Options,
+) -> Result<(), String> {
     for res in &mut rm.resources {
         res.store_previous_id();
         let gvk = res.gvk();
         let api_version = res.api_version().to_string();
         if !gvk.is_cluster_scoped() {
-            res.set_namespace(namespace);
+            let written_empty = res
+                .meta
+                .empty_fields
+                .iter()
+                .any(|p| p.len() == 2 && p[0] == "metadata" && p[1] == "namespace");
+            let mut field = match res.obj.pointer("/metadata/namespace") {
+                None => Value::String(String::new()),
+                Some(Value::Null) if written_empty => Value::String(String::new()),
+                Some(v) => v.clone(),
+            };
+            opts.set(&mut field, namespace);
+            if let Value::String(ns) = field {
+                res.set_namespace(&ns);
+            }
         }
         let is_binding = gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding";
         if is_binding && let Some(Value::Array(subjects)) = res.obj.get_mut("subjects") {
             for s in subjects.iter_mut() {
                 if let Value::Object(m) = s
-                    && m.get("name").and_then(Value::as_str) == Some("default")
+                    && opts.subjects.selects(m)
                 {
-                    m.insert("namespace".into(), Value::String(namespace.into()));
+                    let field = m
+                        .entry("namespace")
+                        .or_insert_with(|| Value::String(String::new()));
+                    opts.set(field, namespace);
                 }
             }
         }
@@ -42,7 +124,7 @@ pub fn apply(rm: &mut ResMap, namespace: &str, specs: &[FieldSpec]) -> Result<()
                 if node.is_object() || node.is_array() {
                     return Err("namespace field specs must target scalar nodes".into());
                 }
-                *node = Value::String(namespace.into());
+                opts.set(node, namespace);
                 Ok(())
             })
             .map_err(|e| format!("considering field '{}' of object {id}: {e}", fs.path))?;

@@ -174,6 +174,20 @@ fn apply_sm_to(
     schema: Option<&OpenApi>,
 ) -> Result<(), String> {
     let mut deleted = Vec::new();
+    // kustomize re-sets the labels and annotations of each copy of a targeted patch
+    // (`CopyMergeMetaDataFieldsFrom`): a `null` or empty map there is dropped, so it
+    // deletes nothing.
+    let mut patch = patch.clone();
+    if let Some(Value::Object(md)) = patch.get_mut("metadata") {
+        for field in ["labels", "annotations"] {
+            if md
+                .get(field)
+                .is_some_and(|v| v.is_null() || v.as_object().is_some_and(|m| m.is_empty()))
+            {
+                md.remove(field);
+            }
+        }
+    }
     for &i in selected {
         let res = &mut rm.resources[i];
         let mut copy = patch.clone();
@@ -336,9 +350,15 @@ pub fn apply_strategic_merge_list(
     schema: Option<&OpenApi>,
 ) -> Result<(), String> {
     let mut patches = Vec::new();
-    for entry in entries {
+    let mut from = Vec::new();
+    for (n, entry) in entries.iter().enumerate() {
+        let before = patches.len();
         match parse_strategic(entry, ldr.limits.yaml()) {
-            Ok(p) if !p.is_empty() => patches.extend(p),
+            Ok(p) if !p.is_empty() => {
+                patches.extend(p);
+                from.resize(patches.len(), format!("inline entry #{}", n + 1));
+                continue;
+            }
             _ => {
                 let bytes = ldr.read_file(entry, referrer).map_err(|e| e.to_string())?;
                 let text = String::from_utf8(bytes)
@@ -348,12 +368,13 @@ pub fn apply_strategic_merge_list(
                 patches.extend(p);
             }
         }
+        from.resize(patches.len().max(before), format!("file '{entry}'"));
     }
     if patches.is_empty() {
         return Err(format!("patch appears to be empty; files={entries:?}"));
     }
-    for patch in &patches {
-        let i = unique_target(rm, &patch_id(patch))?;
+    for (patch, from) in patches.iter().zip(&from) {
+        let i = unique_target(rm, &patch_id(patch)).map_err(|e| format!("{from}: {e}"))?;
         apply_sm_to(rm, &[i], patch, false, false, schema)?;
     }
     Ok(())

@@ -53,9 +53,6 @@ pub struct BuildMeta {
     /// Fields written as nothing in the source (`key:`), which kustomize drops once a
     /// strategic-merge patch has walked the object.
     pub empty_fields: Vec<Vec<String>>,
-    /// With `buildMetadata: [transformerAnnotations]`: each transformer that ran over the
-    /// object, as an entry of kustomize's `alpha.config.kubernetes.io/transformations` list.
-    pub transformations: Vec<String>,
 }
 
 /// A Kubernetes object being rendered.

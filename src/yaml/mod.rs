@@ -21,3 +21,21 @@ mod writer_tests;
 
 pub use reader::{Document, Limits, Schema, YamlError, parse_stream, parse_stream_with_limits};
 pub use writer::{split_stream, write_document, write_stream};
+
+/// What go-yaml v3 reads `text` as when it is written as a plain (unquoted) scalar:
+/// `None` for a string, else the kind (`"an integer"`, `"a boolean"`, `"null"`, …).
+/// `<<` reads as the merge key.
+pub fn plain_scalar_kind(text: &str) -> Option<&'static str> {
+    use read_scalar::{Dialect, Resolved, resolve_plain};
+    if text == "<<" {
+        return Some("the merge key");
+    }
+    Some(match resolve_plain(text, Dialect::V3) {
+        Resolved::Str | Resolved::Binary(_) => return None,
+        Resolved::Null => "null",
+        Resolved::Bool(_) => "a boolean",
+        Resolved::Int(_) | Resolved::Uint(_) => "an integer",
+        Resolved::Float(_) => "a float",
+        Resolved::Timestamp(_) => "a timestamp",
+    })
+}

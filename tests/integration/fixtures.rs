@@ -21,6 +21,19 @@ fn run_case(case: &Path) -> Result<(), String> {
     }
     let expected_stderr = read("expected-stderr.txt").unwrap_or_default();
     let want: Vec<&str> = expected_stderr.lines().filter(|l| !l.is_empty()).collect();
+    // rollpin adds the kustomization file to kustomize's deprecation warnings.
+    let mut warnings = warnings;
+    for w in &mut warnings {
+        if let Some((text, file)) = w.rsplit_once(" (in ") {
+            if !file.ends_with(".yaml)")
+                && !file.ends_with(".yml)")
+                && !file.ends_with("Kustomization)")
+            {
+                return Err(format!("warning names no kustomization file: {w}"));
+            }
+            *w = text.to_string();
+        }
+    }
     if warnings != want {
         return Err(format!(
             "warnings differ: expected {want:?}, got {warnings:?}"
@@ -58,6 +71,38 @@ fn kustomize_fixtures_render_byte_identical() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// `fixtures/divergences/<case>/`: inputs kustomize fails on (its recorded stderr) and
+/// rollpin renders on purpose (DIVERGENCES.md), compared with the reviewed output.
+#[test]
+fn divergence_fixtures_render_as_recorded() {
+    let root = manifest_dir().join("fixtures/divergences");
+    let mut cases: Vec<_> = std::fs::read_dir(&root)
+        .expect("fixtures/divergences exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("app").is_dir())
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty(), "no divergence cases");
+    for case in cases {
+        let kustomize = std::fs::read_to_string(case.join("kustomize-stderr.txt"))
+            .unwrap_or_else(|e| panic!("{}: kustomize-stderr.txt: {e}", case.display()));
+        assert!(
+            kustomize.contains("command failed"),
+            "{}: the recorded kustomize run did not fail",
+            case.display()
+        );
+        let want = std::fs::read_to_string(case.join("expected.yaml")).expect("expected.yaml");
+        let (got, _) = render(&DiskFs, &case.join("app"), false)
+            .unwrap_or_else(|e| panic!("{}: {e}", case.display()));
+        assert!(
+            got == want,
+            "{}: {}",
+            case.display(),
+            first_difference(&want, &got)
+        );
+    }
 }
 
 #[test]

@@ -16,6 +16,31 @@ pub(super) const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
 /// The annotation listing the transformers that ran over an object.
 const TRANSFORMATIONS_ANNOTATION: &str = "alpha.config.kubernetes.io/transformations";
 
+/// Bookkeeping annotations of kustomize and kyaml (kpt) that every build removes at the end,
+/// also when a user wrote them in an input file (kustomize's `BuildAnnotations`): the
+/// `internal.config.kubernetes.io/` build notes, kyaml's path/index/id/sequence-indent
+/// annotations and their legacy spellings. Other `internal.config.kubernetes.io/` keys stay.
+const BUILD_ANNOTATIONS: &[&str] = &[
+    "internal.config.kubernetes.io/previousKinds",
+    "internal.config.kubernetes.io/previousNames",
+    "internal.config.kubernetes.io/prefixes",
+    "internal.config.kubernetes.io/suffixes",
+    "internal.config.kubernetes.io/previousNamespaces",
+    "internal.config.kubernetes.io/allowNameChange",
+    "internal.config.kubernetes.io/allowKindChange",
+    "internal.config.kubernetes.io/refBy",
+    "internal.config.kubernetes.io/generatorBehavior",
+    "internal.config.kubernetes.io/needsHashSuffix",
+    "internal.config.kubernetes.io/path",
+    "internal.config.kubernetes.io/index",
+    "internal.config.kubernetes.io/seqindent",
+    "internal.config.kubernetes.io/id",
+    "internal.config.kubernetes.io/annotations-migration-resource-id",
+    "config.kubernetes.io/path",
+    "config.kubernetes.io/index",
+    "config.k8s.io/id",
+];
+
 /// kustomize's `managedByLabel` label, with the version rollpin reproduces.
 const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kustomize-v5.5.0");
 
@@ -90,26 +115,71 @@ pub(crate) fn transformation_entry(
     e
 }
 
-/// Records `entry` on every resource: kustomize notes each transformer on every object of
-/// the kustomization it ran in, changed or not.
+/// Records `entry` on every resource, as kustomize does after each transformer: kept in
+/// the object's annotations (so a patch that replaces or removes `metadata.annotations`
+/// also drops what was recorded so far), appended to the transformations annotation when
+/// the object has an origin annotation, else taken as the object's origin (kustomize
+/// assumes the transformer made the object).
 pub(crate) fn note_transformation(rm: &mut ResMap, entry: Option<&str>) {
-    if let Some(entry) = entry {
-        for r in &mut rm.resources {
-            r.meta.transformations.push(entry.to_string());
+    let Some(entry) = entry else {
+        return;
+    };
+    for r in &mut rm.resources {
+        let annotations = r
+            .obj
+            .pointer("/metadata/annotations")
+            .and_then(Value::as_object);
+        if annotations.is_some_and(|a| a.contains_key(ORIGIN_ANNOTATION)) {
+            let mut list = annotations
+                .and_then(|a| a.get(TRANSFORMATIONS_ANNOTATION))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            if !list.is_empty() && !list.ends_with('\n') {
+                list.push('\n');
+            }
+            list.push_str(entry);
+            set_annotation(&mut r.obj, TRANSFORMATIONS_ANNOTATION, list);
+        } else {
+            set_annotation(&mut r.obj, ORIGIN_ANNOTATION, entry_as_origin(entry));
         }
     }
 }
 
-/// What every build does to each resource at the end: the managed-by label and the
-/// transformations annotation when asked for, origin annotations dropped unless asked for
-/// (also one written in the input, as kustomize clears them), empty annotations removed.
+/// A transformations list entry (`- configuredIn: …` with its lines indented) as an
+/// origin annotation (the same mapping, unindented).
+fn entry_as_origin(entry: &str) -> String {
+    entry
+        .lines()
+        .map(|l| {
+            l.strip_prefix("- ")
+                .or_else(|| l.strip_prefix("  "))
+                .unwrap_or(l)
+        })
+        .fold(String::new(), |mut out, l| {
+            out.push_str(l);
+            out.push('\n');
+            out
+        })
+}
+
+/// What every build does to each resource at the end: the managed-by label when asked
+/// for, origin and transformations annotations
+/// dropped unless asked for (also ones written in the input, as kustomize clears them), the
+/// bookkeeping annotations dropped, empty annotations removed.
 pub(super) fn finish(r: &mut Resource, m: &BuildMetadata) {
+    if let Some(Value::Object(a)) = r.obj.pointer_mut("/metadata/annotations")
+        && a.keys().any(|k| k.contains("config.k"))
+    {
+        for key in BUILD_ANNOTATIONS {
+            a.remove(*key);
+        }
+        if !m.transformations {
+            a.remove(TRANSFORMATIONS_ANNOTATION);
+        }
+    }
     if m.managed_by {
         set_metadata_entry(&mut r.obj, "labels", MANAGED_BY.0, MANAGED_BY.1.into());
-    }
-    if m.transformations && !r.meta.transformations.is_empty() {
-        let list = r.meta.transformations.concat();
-        set_annotation(&mut r.obj, TRANSFORMATIONS_ANNOTATION, list);
     }
     if !m.origins {
         remove_annotation(&mut r.obj, ORIGIN_ANNOTATION);

@@ -68,11 +68,9 @@ struct Ctx {
     schema_set: bool,
     /// Resource files parsed ahead of the build, by real path.
     prefetched: std::collections::HashMap<PathBuf, Result<prefetch::Parsed>>,
-    /// With `buildMetadata: [originAnnotations]`: the directory of the kustomization being
+    /// With any `buildMetadata`: the directory of the kustomization being
     /// accumulated, relative to the top-level one.
     origin: Option<String>,
-    /// With `buildMetadata: [transformerAnnotations]`: transformers are recorded.
-    transformations: bool,
     /// Kustomizations and components visited so far.
     visited: usize,
     /// Documents read from resource files so far.
@@ -121,10 +119,10 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &Options) -> Result<Output> 
         prefetched: prefetch::parse_tree_files(&ldr, &kpath, &k),
         schema: None,
         schema_set: false,
-        // kustomize tracks origins whenever buildMetadata asks for origins or
-        // transformations, and drops what was not asked for at the end.
-        origin: (metadata.origins || metadata.transformations).then(String::new),
-        transformations: metadata.transformations,
+        // kustomize tracks origins (and transformers) whenever buildMetadata is not empty,
+        // and drops what was not asked for at the end.
+        origin: (metadata.origins || metadata.transformations || metadata.managed_by)
+            .then(String::new),
         visited: 0,
         documents: 0,
         nodes: 0,
@@ -265,10 +263,10 @@ fn unsupported(kpath: &Path, k: &Kustomization) -> Result<()> {
             hint: hint.into(),
         })
     };
-    if k.helm_charts.is_some()
-        || k.helm_chart_inflation_generator.is_some()
-        || k.helm_globals.is_some()
-    {
+    // kustomize runs helm only for charts: `helmGlobals` alone, or an empty chart list,
+    // renders without it.
+    let has_items = |v: &Option<Vec<_>>| v.as_ref().is_some_and(|a| !a.is_empty());
+    if has_items(&k.helm_charts) || has_items(&k.helm_chart_inflation_generator) {
         return err(
             "helmCharts",
             "rollpin never runs programs (helm); render the chart to plain manifests and commit them, or use Argo CD's Helm source",
@@ -323,7 +321,12 @@ fn accumulate_target(
             flag: "--max-kustomizations",
         });
     }
-    ctx.warnings.extend(k.deprecation_warnings());
+    // kustomize's words, then the file they are about (kustomize does not say which).
+    ctx.warnings.extend(
+        k.deprecation_warnings()
+            .into_iter()
+            .map(|w| format!("{w} (in {})", kpath.display())),
+    );
     unsupported(kpath, k)?;
     let referrer = kpath.display().to_string();
     let mut seen: HashSet<IdKey> = acc.rm.resources.iter().map(id_key).collect();
@@ -332,12 +335,13 @@ fn accumulate_target(
         match ldr.resolve_entry(entry, &referrer)? {
             Entry::File(path) => {
                 let (mut resources, nodes) = match ctx.prefetched.remove(&path) {
-                    Some(r) => r?,
+                    Some(r) => r,
                     None => {
                         let left = ldr.limits.max_yaml_nodes.saturating_sub(ctx.nodes);
-                        read_resources_within(ldr, &path, &referrer, left)?
+                        read_resources_within(ldr, &path, &referrer, left)
                     }
-                };
+                }
+                .map_err(|e| e.written_as(&path, &ldr.root.join(entry)))?;
                 add_to_total(
                     &mut ctx.nodes,
                     nodes,
@@ -457,8 +461,11 @@ fn accumulate_target(
     let tc = acc.tc.clone();
     let schema = ctx.schema.clone();
     let track = Tracking {
-        configured_in: configured_in.as_deref().filter(|_| ctx.transformations),
-        dir: ctx.origin.as_deref().filter(|_| ctx.transformations),
+        // kustomize records each transformer whenever it tracks origins (also for
+        // `originAnnotations` alone: an object whose origin a patch removed takes the
+        // transformer as its origin).
+        configured_in: configured_in.as_deref().filter(|_| ctx.origin.is_some()),
+        dir: ctx.origin.as_deref(),
     };
     run_transformers(ldr, kpath, k, &tc, schema.as_deref(), track, &mut acc.rm)?;
     if let Some(v) = &k.vars {

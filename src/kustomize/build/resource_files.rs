@@ -1,5 +1,5 @@
 //! Resource files: read with the build's limits, `*List` kinds flattened as kustomize
-//! does, each object checked (a mapping with a kind and a name, no null list items).
+//! does, each object checked (a mapping with a kind and a name).
 
 use std::path::Path;
 
@@ -28,14 +28,6 @@ fn json_text_annotations(item: &mut Value) {
             };
             *v = Value::String(text);
         }
-    }
-}
-
-fn has_null_in_list(v: &Value) -> bool {
-    match v {
-        Value::Array(items) => items.iter().any(|i| i.is_null() || has_null_in_list(i)),
-        Value::Object(m) => m.values().any(has_null_in_list),
-        _ => false,
     }
 }
 
@@ -123,9 +115,6 @@ pub(super) fn read_resources_within(
                 line,
                 format!("missing metadata.name in object of kind {kind}"),
             ));
-        }
-        if has_null_in_list(&v) {
-            return Err(invalid(line, "empty item (null) in a list".into()));
         }
         let mut res = Resource::new(v, origin.clone());
         res.meta.empty_fields = empty_fields;

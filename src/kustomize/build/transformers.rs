@@ -93,6 +93,29 @@ pub(super) struct Tracking<'a> {
 
 /// kustomize's built-in transformers in its order; with `transformerAnnotations`, each
 /// configured instance is noted on every resource after it runs.
+///
+/// A failing `patches` entry is named: by its file (the path as written, relative to the
+/// kustomization) when it has one, so that a line number in the message is the patch
+/// file's, else by its index.
+fn patch_error(kpath: &Path, index: usize, path: &str, message: String) -> Error {
+    let entry = format!("patches[{index}] of {}", kpath.display());
+    if path.is_empty() {
+        return Error::Build(format!(
+            "{}: patches[{index}] (inline): {message}",
+            kpath.display()
+        ));
+    }
+    let file = kpath.parent().unwrap_or(Path::new("")).join(path);
+    // A YAML error's "line N" belongs to the patch file: put it first.
+    let message = match message.split_once("]: line ") {
+        Some((what, rest)) if what.starts_with("unable to parse SM or JSON patch") => {
+            format!("line {rest} (unable to parse SM or JSON patch; {entry})")
+        }
+        _ => format!("{message} ({entry})"),
+    };
+    Error::Build(format!("{}: {message}", file.display()))
+}
+
 pub(super) fn run_transformers(
     ldr: &Loader,
     kpath: &Path,
@@ -128,12 +151,14 @@ pub(super) fn run_transformers(
             note_transformation(rm, psm.as_deref());
         }
     }
-    for p in k.patches.iter().flatten() {
-        patches::apply_patch(rm, ldr, &referrer, p, schema).map_err(fail("patches"))?;
+    for (i, p) in k.patches.iter().flatten().enumerate() {
+        patches::apply_patch(rm, ldr, &referrer, p, schema)
+            .map_err(|e| patch_error(kpath, i, &p.path, e))?;
         note_transformation(rm, patch.as_deref());
     }
     if let Some(ns) = k.namespace.as_deref().filter(|n| !n.is_empty()) {
-        namespace::apply(rm, ns, &tc.namespace).map_err(fail("namespace"))?;
+        namespace::apply(rm, ns, &tc.namespace, namespace::Options::default())
+            .map_err(fail("namespace"))?;
         note_transformation(rm, entry("NamespaceTransformer").as_deref());
     }
     if let Some(p) = k.name_prefix.as_deref().filter(|n| !n.is_empty()) {
