@@ -127,6 +127,11 @@ pub struct ArgocdCmArgs {
     /// checks are refused.
     #[arg(long = "generic-group", value_name = "GROUP")]
     pub generic_groups: Vec<String>,
+    /// Also emit keys for the rules in this API group: rollpin's built-in ones
+    /// (cert-manager.io, external-secrets.io) and yours from --rules; repeatable. Each key
+    /// replaces Argo CD's own check for that kind. Without it, only rollpin's own kinds.
+    #[arg(long = "group", value_name = "GROUP")]
+    pub groups: Vec<String>,
 }
 
 impl ArgocdCmArgs {
@@ -135,6 +140,7 @@ impl ArgocdCmArgs {
         crate::argocd::cm::CmConfig {
             rules: self.rules.clone(),
             generic_groups: self.generic_groups.clone(),
+            groups: self.groups.clone(),
         }
     }
 }

@@ -125,11 +125,22 @@ fn install_adds_argocd_cm_health_keys() {
         "resource.customizations.health.rollpin.dev_RollbackRequest",
         "resource.customizations.useOpenLibs.rollpin.dev_RollbackRequest",
         "resource.customizations.health.rollpin.dev_RollbackManifest",
-        "resource.customizations.health.cert-manager.io_Certificate",
-        "resource.customizations.health.external-secrets.io_ExternalSecret",
+        "resource.customizations.health.rollpin.dev_RollbackPolicy",
     ] {
         assert!(data.contains_key(key), "argocd-cm lacks {key}");
     }
+    // Installing rollpin shadows none of Argo CD's own checks: only rollpin's kinds.
+    let shadowing: Vec<&String> = data
+        .keys()
+        .filter(|k| k.starts_with("resource.customizations"))
+        .filter(|k| !k.ends_with(".rollpin.dev_RollbackRequest"))
+        .filter(|k| !k.ends_with(".rollpin.dev_RollbackManifest"))
+        .filter(|k| !k.ends_with(".rollpin.dev_RollbackPolicy"))
+        .collect();
+    assert!(
+        shadowing.is_empty(),
+        "keys beyond rollpin's kinds: {shadowing:?}"
+    );
     assert!(
         !data.contains_key("resource.customizations"),
         "no wildcard entry in the default configuration"
