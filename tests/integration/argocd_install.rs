@@ -254,3 +254,33 @@ fn dockerfile_build_stage_copies_every_declared_target() {
         );
     }
 }
+
+/// Runs `rollpin argocd-cm ARGS` from the repository root.
+fn argocd_cm(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_rollpin"))
+        .arg("argocd-cm")
+        .args(args)
+        .current_dir(manifest_dir())
+        .output()
+        .expect("runs rollpin")
+}
+
+#[test]
+fn argocd_cm_emits_other_groups_only_when_named() {
+    let out = argocd_cm(&["--group", "cert-manager.io"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("resource.customizations.health.cert-manager.io_Certificate: |"));
+    assert!(!text.contains("external-secrets.io"));
+    assert!(text.contains("resource.customizations.health.rollpin.dev_RollbackRequest: |"));
+    // A user rule in a group no --group names is refused, not dropped silently.
+    let out = argocd_cm(&["--rules", "fixtures/health/user-rules/rules.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("which no --group names; add `--group "), "{err}");
+    let out = argocd_cm(&["--group", "nothing.example"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--group nothing.example: no rule is in this group"), "{err}");
+}
