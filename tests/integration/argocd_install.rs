@@ -278,9 +278,15 @@ fn argocd_cm_emits_other_groups_only_when_named() {
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("which no --group names; add `--group "), "{err}");
+    assert!(
+        err.contains("which no --group names; add `--group "),
+        "{err}"
+    );
     let out = argocd_cm(&["--group", "nothing.example"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--group nothing.example: no rule is in this group"), "{err}");
+    assert!(
+        err.contains("--group nothing.example: no rule is in this group"),
+        "{err}"
+    );
 }
