@@ -148,7 +148,7 @@ pub fn safe_os(lua: &Lua, now: Rc<Cell<i64>>) -> mlua::Result<Table> {
             };
             let int = |k: &str, default: i64| match t.raw_get::<Value>(k) {
                 Ok(Value::Number(n)) => n as i64,
-                Ok(Value::Integer(n)) => n as i64,
+                Ok(Value::Integer(n)) => n,
                 _ => default,
             };
             Ok(unix_of(
@@ -167,8 +167,7 @@ pub fn safe_os(lua: &Lua, now: Rc<Cell<i64>>) -> mlua::Result<Table> {
             let unix = at.unwrap_or_else(|| now.get());
             let format = format.unwrap_or_else(|| "%c".into());
             let format = format.trim_start_matches('!');
-            if let Some(rest) = format.strip_prefix("*t") {
-                let _ = rest;
+            if format.starts_with("*t") {
                 let [y, m, d, hh, mm, ss, wd, yd] = broken_down(unix);
                 let t = lua.create_table()?;
                 for (k, v) in [
