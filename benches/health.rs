@@ -7,6 +7,12 @@
 //! resources (generic conditions, the built-in declarative rules, rollpin's own kinds).
 //! Assessment runs on one thread; each figure is the best of five runs.
 //!
+//! With the `lua` feature (default), also custom resources assessed by Argo CD Lua in the
+//! embedded Lua 5.1 (`rollpin health --argocd-cm/--lua-dir`), next to the Rust rules that
+//! give the same results: cert-manager and external-secrets objects through the Lua `rollpin
+//! argocd-cm --group …` generates vs rollpin's built-in rules, and a conditions-reading
+//! library script (`fixtures/health-lua/`) vs the generic conditions.
+//!
 //! Run: `cargo bench --bench health` (prints a table; not a test, never fails on speed).
 
 use std::path::{Path, PathBuf};
@@ -239,6 +245,104 @@ fn main() {
             d,
             inputs.len(),
             "",
+        );
+    }
+    #[cfg(feature = "lua")]
+    lua_rows(&all, now);
+}
+
+/// Lua-assessed custom resources next to the Rust rules that give the same results.
+#[cfg(feature = "lua")]
+fn lua_rows(all: &[Value], now: Timestamp) {
+    use rollpin::argocd::cm::{CmConfig, run};
+    use rollpin::health::lua::LuaScripts;
+    use rollpin::health::lua::runtime::{Bounds, Runtime};
+    const LUA_OBJECTS: usize = 20_000;
+    let groups = ["cert-manager.io", "external-secrets.io"];
+    let in_groups = |v: &&Value| {
+        let api = v["apiVersion"].as_str().unwrap_or("");
+        groups.iter().any(|g| api.starts_with(&format!("{g}/")))
+    };
+    let config = CmConfig {
+        groups: groups.iter().map(|g| g.to_string()).collect(),
+        ..CmConfig::default()
+    };
+    let Ok(cm) = run(&config) else {
+        println!("argocd-cm generation failed; no Lua rows");
+        return;
+    };
+    let cm_path =
+        std::env::temp_dir().join(format!("rollpin-bench-cm-{}.yaml", std::process::id()));
+    if std::fs::write(&cm_path, cm).is_err() {
+        return;
+    }
+    let library =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/health-lua/resource_customizations");
+    let widgets: Vec<Value> = ["ready.yaml", "null-items.yaml"]
+        .iter()
+        .filter_map(|f| {
+            let text =
+                std::fs::read_to_string(library.join("env.example.com/Widget/testdata").join(f))
+                    .ok()?;
+            parse_stream(&text, Schema::Kyaml)
+                .ok()?
+                .into_iter()
+                .next()
+                .map(|d| d.value)
+        })
+        .collect();
+    let rust = Assessor::new(RuleSet::default(), now);
+    let lua_assessor = |cm: Option<&PathBuf>, dir: Option<&PathBuf>| {
+        let scripts = LuaScripts::load(cm, dir).unwrap_or_default();
+        Assessor::new(RuleSet::default(), now).with_lua(Runtime::new(
+            scripts,
+            Bounds::DEFAULT,
+            now.as_second(),
+        ))
+    };
+    let by_cm = lua_assessor(Some(&cm_path), None);
+    let by_library = lua_assessor(None, Some(&library));
+    let _ = std::fs::remove_file(&cm_path);
+    let cert_templates: Vec<&Value> = all.iter().filter(in_groups).collect();
+    let widget_templates: Vec<&Value> = widgets.iter().collect();
+    println!();
+    println!(
+        "Lua (embedded Lua 5.1, one state per library set, scripts compiled once), {LUA_OBJECTS} objects"
+    );
+    for (name, templates, lua, rust_name) in [
+        (
+            "cert-manager + external-secrets",
+            &cert_templates,
+            &by_cm,
+            "built-in rules (Rust)",
+        ),
+        (
+            "conditions CR (Widget)",
+            &widget_templates,
+            &by_library,
+            "generic conditions (Rust)",
+        ),
+    ] {
+        let docs = stream(templates, LUA_OBJECTS);
+        let count = |a: &Assessor| docs.iter().filter(|o| a.assess(o).is_some()).count();
+        let (d, n) = best(RUNS, || count(&rust));
+        row(
+            &format!("{name}: {rust_name}"),
+            d,
+            docs.len(),
+            &format!("{n} with a health"),
+        );
+        let (d, n) = best(RUNS, || count(lua));
+        let source = if std::ptr::eq(lua, &by_cm) {
+            "argocd-cm Lua"
+        } else {
+            "library Lua"
+        };
+        row(
+            &format!("{name}: {source}"),
+            d,
+            docs.len(),
+            &format!("{n} with a health"),
         );
     }
 }

@@ -192,6 +192,11 @@ pub struct ArgocdCmArgs {
     /// checks are refused.
     #[arg(long = "generic-group", value_name = "GROUP")]
     pub generic_groups: Vec<String>,
+    /// Also emit keys for the rules in this API group: rollpin's built-in ones
+    /// (cert-manager.io, external-secrets.io) and yours from --rules; repeatable. Each key
+    /// replaces Argo CD's own check for that kind. Without it, only rollpin's own kinds.
+    #[arg(long = "group", value_name = "GROUP")]
+    pub groups: Vec<String>,
 }
 
 impl ArgocdCmArgs {
@@ -200,6 +205,7 @@ impl ArgocdCmArgs {
         crate::argocd::cm::CmConfig {
             rules: self.rules.clone(),
             generic_groups: self.generic_groups.clone(),
+            groups: self.groups.clone(),
         }
     }
 }
@@ -238,6 +244,17 @@ pub struct HealthArgs {
     /// A health rules file (YAML); repeatable, earlier files win. See the README.
     #[arg(long, value_name = "FILE")]
     pub rules: Vec<PathBuf>,
+    /// Your argocd-cm (`kubectl get cm argocd-cm -n argocd -o yaml`): run its Lua health
+    /// customizations as Argo CD does.
+    #[arg(long, value_name = "FILE")]
+    pub argocd_cm: Option<PathBuf>,
+    /// Argo CD's Lua health library (`resource_customizations/<group>/<Kind>/health.lua`
+    /// of the Argo CD version you run): run it as Argo CD does.
+    #[arg(long, value_name = "DIR")]
+    pub lua_dir: Option<PathBuf>,
+    /// With --fail-on, pass when no object counts towards the app's health (empty input).
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 impl HealthArgs {
@@ -266,6 +283,9 @@ impl HealthArgs {
                 FailOn::Progressing => HealthStatusCode::Progressing,
             }),
             rules: self.rules.clone(),
+            argocd_cm: self.argocd_cm.clone(),
+            lua_dir: self.lua_dir.clone(),
+            allow_empty: self.allow_empty,
         }
     }
 }

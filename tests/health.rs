@@ -283,14 +283,40 @@ fn fail_on_sets_the_exit_code_and_still_prints_the_report() {
 }
 
 #[test]
-fn empty_input_is_a_healthy_app() {
-    let o = health(&["--fail-on", "progressing"], "# nothing here\n");
+fn empty_input_is_a_healthy_app_without_a_gate() {
+    let o = health(&[], "# nothing here\n");
     assert_eq!(o.status.code(), Some(0));
     assert!(
         stdout(&o).ends_with("Health: Healthy (0 counted)\n"),
         "{}",
         stdout(&o)
     );
+}
+
+#[test]
+fn a_gate_on_nothing_fails_unless_allow_empty() {
+    // Empty stdin, an empty list, and objects of which none counts: no false green.
+    for input in [
+        "",
+        "# nothing here\n",
+        "apiVersion: v1\nkind: List\nitems: []\n",
+        r#"{"apiVersion": "v1", "kind": "List", "items": []}"#,
+    ] {
+        let o = health(&["--fail-on", "degraded"], input);
+        assert_error(
+            &o,
+            &[
+                "--fail-on: no object counts towards the app's health (0 read)",
+                "pass --allow-empty",
+            ],
+        );
+        let o = health(&["--fail-on", "degraded", "--allow-empty"], input);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(stdout(&o).ends_with("Health: Healthy (0 counted)\n"));
+    }
+    let config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
+    let o = health(&["--fail-on", "progressing"], config_map);
+    assert_error(&o, &["(1 read, 1 not counted: no health check)"]);
 }
 
 #[test]

@@ -28,7 +28,17 @@ const GENERIC_GROUPS: &[&str] = &[
 fn plan_for(mut rules: RuleSet, skipped: &mut Vec<String>) -> Vec<Customization> {
     let groups: Vec<String> = GENERIC_GROUPS.iter().map(|g| g.to_string()).collect();
     loop {
-        match plan(&rules, &groups) {
+        // Every rule's group is named, so that every rule becomes a key.
+        let mut named: Vec<String> = rules
+            .rules
+            .iter()
+            .chain(&rollpin::health::rules::builtin().rules)
+            .map(|r| r.group.clone())
+            .filter(|g| g != "rollpin.dev")
+            .collect();
+        named.sort();
+        named.dedup();
+        match plan(&rules, &groups, &named) {
             Ok(p) => return p,
             Err(CmError::FallsThroughToArgoCd { origin, .. }) => {
                 skipped.push(origin.clone());

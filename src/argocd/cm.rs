@@ -1,5 +1,8 @@
 //! `rollpin argocd-cm`: the argocd-cm health customizations for rollpin's rules, as a
-//! ConfigMap patch. Exact kinds become `resource.customizations.health.<group>_<kind>`
+//! ConfigMap patch. By default only rollpin's own kinds (RollbackManifest, RollbackRequest,
+//! RollbackPolicy) get keys, so installing rollpin shadows none of Argo CD's checks; the
+//! rules of other groups — rollpin's built-in cert-manager and external-secrets rules, the
+//! user's `--rules` — only for the groups `--group` names. Exact kinds become `resource.customizations.health.<group>_<kind>`
 //! keys (plus `resource.customizations.useOpenLibs.<group>_<kind>` where a script needs
 //! the `string` library); glob rules and `--generic-group` groups become entries of the
 //! combined `resource.customizations` key, which exists only when a glob is used.
@@ -139,6 +142,9 @@ pub struct CmConfig {
     pub rules: Vec<PathBuf>,
     /// Groups whose custom resources get the generic conditions (`--generic-group`).
     pub generic_groups: Vec<String>,
+    /// Groups whose rules (rollpin's built-in ones and the user's) become keys
+    /// (`--group`); rollpin's own group always does.
+    pub groups: Vec<String>,
 }
 
 /// Why the customizations cannot be generated.
@@ -167,6 +173,28 @@ pub enum CmError {
         group: String,
         /// Who owns that group.
         owner: &'static str,
+    },
+    /// A rule in a group no `--group` names.
+    #[error(
+        "{origin} ({group}/{kind}) is in the group {group:?}, which no --group names; add `--group {group}` to emit it (its key replaces Argo CD's own check for that kind)"
+    )]
+    GroupNotNamed {
+        /// The rule's origin.
+        origin: String,
+        /// Group (or group pattern).
+        group: String,
+        /// Kind.
+        kind: String,
+    },
+    /// A `--group` that no rule is in.
+    #[error(
+        "--group {group}: no rule is in this group (rollpin's built-in rules cover {builtin}; yours come with --rules)"
+    )]
+    GroupWithoutRules {
+        /// The group.
+        group: String,
+        /// The groups of rollpin's built-in rules.
+        builtin: String,
     },
     /// A rule without default falls through to a check only Argo CD's Go code has.
     #[error(
@@ -228,7 +256,7 @@ pub fn run(config: &CmConfig) -> Result<String, CmError> {
         })?;
         user.extend(RuleSet::from_yaml(&text, &file)?);
     }
-    let plan = plan(&user, &config.generic_groups)?;
+    let plan = plan(&user, &config.generic_groups, &config.groups)?;
     Ok(configmap_yaml(&plan))
 }
 
@@ -305,8 +333,36 @@ fn glob_tiers<'a>(own: &'a Rule, globs: &[&'a Rule]) -> Vec<Tier<'a>> {
     }
 }
 
-/// Plans the customizations for the user's rules (possibly empty) and generic groups.
-pub fn plan(user: &RuleSet, generic_groups: &[String]) -> Result<Vec<Customization>, CmError> {
+/// Plans the customizations for the user's rules (possibly empty), the groups named to
+/// emit rules for (`--group`; rollpin's own kinds always), and generic groups.
+pub fn plan(
+    user: &RuleSet,
+    generic_groups: &[String],
+    groups: &[String],
+) -> Result<Vec<Customization>, CmError> {
+    let named = |g: &str| g == crate::release::GROUP || groups.iter().any(|n| n == g);
+    for g in groups {
+        let in_rules = |r: &Rule| r.group == *g;
+        if !user.rules.iter().any(in_rules) && !rules::builtin().rules.iter().any(in_rules) {
+            let mut builtin: Vec<&str> = rules::builtin()
+                .rules
+                .iter()
+                .map(|r| r.group.as_str())
+                .collect();
+            builtin.dedup();
+            return Err(CmError::GroupWithoutRules {
+                group: g.clone(),
+                builtin: builtin.join(", "),
+            });
+        }
+    }
+    if let Some(r) = user.rules.iter().find(|r| !named(&r.group)) {
+        return Err(CmError::GroupNotNamed {
+            origin: r.origin.clone(),
+            group: r.group.clone(),
+            kind: r.kind.clone(),
+        });
+    }
     let mut exact: Vec<(String, String)> = Vec::new();
     let mut push_exact = |g: &str, k: &str| {
         if !exact.iter().any(|(eg, ek)| eg == g && ek == k) {
@@ -316,7 +372,7 @@ pub fn plan(user: &RuleSet, generic_groups: &[String]) -> Result<Vec<Customizati
     for r in user.rules.iter().filter(|r| r.is_exact()) {
         push_exact(&r.group, &r.kind);
     }
-    for r in &rules::builtin().rules {
+    for r in rules::builtin().rules.iter().filter(|r| named(&r.group)) {
         push_exact(&r.group, &r.kind);
     }
     for kind in ["RollbackManifest", "RollbackRequest", "RollbackPolicy"] {
@@ -449,13 +505,42 @@ mod tests {
 
     #[test]
     fn default_plan_has_exact_keys_only() {
-        let plan = plan(&RuleSet::default(), &[]).unwrap_or_default();
+        let plan = plan(&RuleSet::default(), &[], &[]).unwrap_or_default();
         assert!(plan.iter().all(|c| c.exact));
-        assert!(
-            plan.iter()
-                .any(|c| c.split_suffix() == "rollpin.dev_RollbackRequest")
+        let keys: Vec<String> = plan.iter().map(Customization::split_suffix).collect();
+        assert_eq!(
+            keys,
+            [
+                "rollpin.dev_RollbackManifest",
+                "rollpin.dev_RollbackRequest",
+                "rollpin.dev_RollbackPolicy"
+            ]
         );
         assert!(!configmap_yaml(&plan).contains("resource.customizations:"));
+    }
+
+    #[test]
+    fn other_groups_only_when_named() {
+        let cert = plan(&RuleSet::default(), &[], &["cert-manager.io".into()]).unwrap_or_default();
+        let keys: Vec<String> = cert.iter().map(Customization::split_suffix).collect();
+        assert!(keys.contains(&"cert-manager.io_Certificate".to_string()));
+        assert!(!keys.iter().any(|k| k.starts_with("external-secrets.io")));
+        let user = RuleSet::from_yaml(
+            "rules:\n- group: example.com\n  kind: Widget\n  default: {status: Healthy}\n",
+            "r.yaml",
+        )
+        .unwrap_or_default();
+        let e = plan(&user, &[], &[]).err().map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some(
+                "r.yaml: rules[0] (example.com/Widget) is in the group \"example.com\", which no --group names; add `--group example.com` to emit it (its key replaces Argo CD's own check for that kind)"
+            )
+        );
+        let ok = plan(&user, &[], &["example.com".into()]).unwrap_or_default();
+        assert!(ok.iter().any(|c| c.split_suffix() == "example.com_Widget"));
+        let e = plan(&RuleSet::default(), &[], &["nothing.io".into()]).err();
+        assert!(e.is_some_and(|e| e.to_string().starts_with("--group nothing.io: no rule")));
     }
 
     #[test]
@@ -469,13 +554,13 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    plan(&RuleSet::default(), &[g.to_string()]),
+                    plan(&RuleSet::default(), &[g.to_string()], &[]),
                     Err(CmError::GlobTooWide { .. })
                 ),
                 "{g}"
             );
         }
-        let ok = plan(&RuleSet::default(), &["example.com".to_string()]).unwrap_or_default();
+        let ok = plan(&RuleSet::default(), &["example.com".to_string()], &[]).unwrap_or_default();
         assert!(
             ok.iter()
                 .any(|c| !c.exact && c.override_key() == "example.com/*")
@@ -490,7 +575,7 @@ mod tests {
         )
         .unwrap_or_default();
         assert!(matches!(
-            plan(&user, &[]),
+            plan(&user, &[], &["apps".to_string()]),
             Err(CmError::FallsThroughToArgoCd { .. })
         ));
     }

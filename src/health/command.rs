@@ -41,6 +41,12 @@ pub struct HealthConfig {
     pub fail_on: Option<HealthStatusCode>,
     /// User rules files, in order (earlier files win for the same group and kind).
     pub rules: Vec<PathBuf>,
+    /// The user's argocd-cm (`--argocd-cm`): its Lua health customizations.
+    pub argocd_cm: Option<PathBuf>,
+    /// A Lua library in `resource_customizations/` layout (`--lua-dir`).
+    pub lua_dir: Option<PathBuf>,
+    /// Let `--fail-on` pass when no object counts towards the app's health.
+    pub allow_empty: bool,
 }
 
 /// Exit code when `--fail-on` trips.
@@ -64,6 +70,24 @@ pub enum HealthError {
     /// The input is invalid.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// `--argocd-cm` or `--lua-dir` could not be loaded.
+    #[error(transparent)]
+    Lua(#[from] super::lua::LoadError),
+    /// `--argocd-cm` or `--lua-dir` in a build without the `lua` feature.
+    #[error(
+        "--argocd-cm and --lua-dir need the embedded Lua: this rollpin was built without the `lua` feature"
+    )]
+    LuaUnavailable,
+    /// `--fail-on` with nothing to gate on.
+    #[error(
+        "--fail-on: no object counts towards the app's health ({read} read{why}), so there is nothing to gate on; pass --allow-empty to accept that"
+    )]
+    NothingAssessed {
+        /// Objects read.
+        read: usize,
+        /// Why the objects read do not count.
+        why: String,
+    },
 }
 
 /// What to print and how to exit.
@@ -90,9 +114,53 @@ pub fn run(
         })?;
         user.extend(RuleSet::from_yaml(&text, &file)?);
     }
+    let assessor = with_lua(Assessor::new(user, now), config, now)?;
     let objects = read_inputs(&config.inputs, stdin)?;
-    let report = report::assess_all(&Assessor::new(user, now), &objects);
+    let report = report::assess_all(&assessor, &objects);
+    if config.fail_on.is_some() && !config.allow_empty {
+        let counted: usize = report.roll_up.counted.iter().map(|(_, n)| n).sum();
+        if counted == 0 {
+            let why = report
+                .roll_up
+                .not_counted
+                .iter()
+                .map(|(reason, n)| format!(", {n} not counted: {}", reason.describe()))
+                .collect();
+            return Err(HealthError::NothingAssessed {
+                read: objects.len(),
+                why,
+            });
+        }
+    }
     Ok(render(&report, config))
+}
+
+/// Adds the Lua scripts of `--argocd-cm` and `--lua-dir`, compiled once for the whole run.
+#[cfg(feature = "lua")]
+fn with_lua(
+    assessor: Assessor,
+    config: &HealthConfig,
+    now: Timestamp,
+) -> Result<Assessor, HealthError> {
+    use super::lua::{LuaScripts, runtime};
+    if config.argocd_cm.is_none() && config.lua_dir.is_none() {
+        return Ok(assessor);
+    }
+    let scripts = LuaScripts::load(config.argocd_cm.as_ref(), config.lua_dir.as_ref())?;
+    let runtime = runtime::Runtime::new(scripts, runtime::Bounds::DEFAULT, now.as_second());
+    Ok(assessor.with_lua(runtime))
+}
+
+#[cfg(not(feature = "lua"))]
+fn with_lua(
+    assessor: Assessor,
+    config: &HealthConfig,
+    _now: Timestamp,
+) -> Result<Assessor, HealthError> {
+    if config.argocd_cm.is_some() || config.lua_dir.is_some() {
+        return Err(HealthError::LuaUnavailable);
+    }
+    Ok(assessor)
 }
 
 /// Reads every input (stdin at most once).

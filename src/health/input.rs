@@ -1,5 +1,6 @@
-//! Reading objects to assess: YAML streams (read as kustomize reads resources,
-//! [`crate::yaml::Schema::Kyaml`]), JSON documents (one or several in a row, as `kubectl
+//! Reading objects to assess: YAML streams (read as kustomize reads resources, except that a
+//! duplicate mapping key is accepted with the last value winning, as Argo CD's decoder does:
+//! [`crate::yaml::Schema::KyamlLastKeyWins`]), JSON documents (one or several in a row, as `kubectl
 //! get -o json` prints them), and lists (`kind: List`, or `<Kind>List` with `items`) —
 //! flattened. Every object must be a mapping with a `kind`; anything else is an error that
 //! names the file and the document's line.
@@ -116,13 +117,14 @@ fn documents(file: &str, text: &str) -> Result<Vec<(usize, Value)>, InputError> 
         }
         return Ok(docs);
     }
-    let docs = crate::yaml::parse_stream(text, crate::yaml::Schema::Kyaml).map_err(|e| {
-        InputError::Yaml {
-            file: file.to_string(),
-            line: e.line,
-            message: e.message.clone(),
-        }
-    })?;
+    let docs =
+        crate::yaml::parse_stream(text, crate::yaml::Schema::KyamlLastKeyWins).map_err(|e| {
+            InputError::Yaml {
+                file: file.to_string(),
+                line: e.line,
+                message: e.message.clone(),
+            }
+        })?;
     Ok(docs.into_iter().map(|d| (d.line, d.value)).collect())
 }
 
@@ -216,6 +218,22 @@ fn push_object(value: Value, origin: Origin, out: &mut Vec<InputObject>) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duplicate_keys_take_the_last_value_as_argo_cd_does() {
+        let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\nstatus:\n  phase: Pending\nstatus:\n  phase: Running\n";
+        let json = r#"{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "name": "b"}}"#;
+        for text in [yaml, json] {
+            let objs = read_objects("f", text).unwrap_or_default();
+            assert_eq!(objs.len(), 1, "{text}");
+            assert_eq!(objs[0].value["metadata"]["name"], "b");
+        }
+        let objs = read_objects("f", yaml).unwrap_or_default();
+        assert_eq!(objs[0].value["status"]["phase"], "Running");
+        // Render keeps refusing them, as kustomize does.
+        let render = crate::yaml::parse_stream(yaml, crate::yaml::Schema::Kyaml);
+        assert!(render.is_err_and(|e| e.message.contains("already defined")));
+    }
 
     fn kinds(text: &str) -> Result<Vec<(String, usize, String)>, String> {
         read_objects("f.yaml", text)

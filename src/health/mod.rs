@@ -8,10 +8,13 @@
 //!    finalizer → Progressing "Pending deletion" ([`object`]);
 //! 2. the user's declarative rules (`--rules FILE`, [`rules`]) — Argo CD's argocd-cm
 //!    customizations;
-//! 3. kind-specific rules: Argo CD's Go checks and built-in Lua reproduced in Rust, and
+//! 3. Argo CD's Lua scripts when the user points at them (`--argocd-cm FILE`, `--lua-dir
+//!    DIR`, [`lua`]): argocd-cm exact key, argocd-cm wildcard, library exact, library `_`
+//!    wildcard — a script that answers is final, even with an empty status;
+//! 4. kind-specific rules: Argo CD's Go checks and built-in Lua reproduced in Rust, and
 //!    rollpin's rollback state ([`builtin`]); then the built-in declarative set
 //!    ([`rules::builtin`]) for custom resources Argo CD ships Lua for;
-//! 4. generic conditions (kstatus's algorithm, [`generic`]) for any other custom resource.
+//! 5. generic conditions (kstatus's algorithm, [`generic`]) for any other custom resource.
 //!
 //! Kubernetes' own kinds without a rule (ConfigMap, Secret, Role, …) get no health, as in
 //! Argo CD, and do not take part in the roll-up ([`rollup`]). [`input`] reads YAML/JSON
@@ -24,6 +27,7 @@ pub mod convert;
 pub mod generic;
 pub mod go;
 pub mod input;
+pub mod lua;
 pub mod object;
 pub mod prune;
 pub mod report;
@@ -60,6 +64,8 @@ pub enum Decider {
     BuiltinRule(String),
     /// Generic conditions (kstatus).
     Generic,
+    /// An Argo CD Lua script from argocd-cm or a library directory (its origin).
+    Lua(String),
 }
 
 /// API groups of Kubernetes itself: objects in them are not custom resources, so without a
@@ -97,6 +103,8 @@ pub const KUBERNETES_GROUPS: &[&str] = &[
 pub struct Assessor {
     user: RuleSet,
     ctx: Context,
+    #[cfg(feature = "lua")]
+    lua: Option<std::rc::Rc<lua::runtime::Runtime>>,
 }
 
 impl Assessor {
@@ -105,7 +113,16 @@ impl Assessor {
         Assessor {
             user,
             ctx: Context { now },
+            #[cfg(feature = "lua")]
+            lua: None,
         }
+    }
+
+    /// Also runs Argo CD Lua scripts, between the user's rules and rollpin's built-in tiers.
+    #[cfg(feature = "lua")]
+    pub fn with_lua(mut self, runtime: lua::runtime::Runtime) -> Assessor {
+        self.lua = (!runtime.scripts().is_empty()).then(|| std::rc::Rc::new(runtime));
+        self
     }
 
     /// The health of one object, or `None` when nothing assesses its kind.
@@ -127,6 +144,14 @@ impl Assessor {
         let user = self.user.find(obj.group, obj.kind);
         if let Some((rule, h)) = user.and_then(|r| Some((r, r.evaluate(obj.value)?))) {
             return Some((h, Decider::UserRule(rule.origin.clone())));
+        }
+        #[cfg(feature = "lua")]
+        if let Some(runtime) = &self.lua {
+            // Argo CD's argocd-cm and built-in Lua come before its Go checks (which rollpin's
+            // built-in tier reproduces); an empty status from a script is final.
+            if let Some((health, origin)) = runtime.assess(obj.group, obj.kind, obj.value) {
+                return health.map(|h| (h, Decider::Lua(origin.to_string())));
+            }
         }
         if let Some(rule) = builtin::find(obj.group, obj.kind) {
             // No health from a rule (an empty status from Argo CD's Lua) is final: Argo CD

@@ -81,6 +81,7 @@ fn describe(by: &Decider) -> String {
         Decider::Builtin(source) => (*source).to_string(),
         Decider::BuiltinRule(origin) => format!("rollpin built-in rule {origin}"),
         Decider::Generic => "generic conditions (kstatus)".to_string(),
+        Decider::Lua(origin) => format!("lua {origin}"),
     }
 }
 

@@ -251,7 +251,7 @@ impl Tree {
     ) -> Result<(Value, Vec<Vec<String>>)> {
         let root = self.root;
         let ctx = match schema {
-            Schema::Kyaml | Schema::KyamlPatch => Ctx::Root,
+            Schema::Kyaml | Schema::KyamlPatch | Schema::KyamlLastKeyWins => Ctx::Root,
             Schema::Yaml11 => Ctx::V2,
         };
         let mut conv = Converter {
@@ -261,6 +261,7 @@ impl Tree {
             path: Vec::new(),
             in_seq: 0,
             null_annotations: schema == Schema::KyamlPatch,
+            last_key_wins: schema == Schema::KyamlLastKeyWins,
             empties: Vec::new(),
         };
         let value = conv.value(
@@ -334,6 +335,8 @@ struct Converter<'a> {
     empties: Vec<Vec<String>>,
     /// Keep null annotation values null (strategic-merge patches).
     null_annotations: bool,
+    /// Accept duplicate mapping keys everywhere, the last one winning (health input).
+    last_key_wins: bool,
 }
 
 /// go-yaml's `%#v` of a string key, close enough: JSON quoting.
@@ -626,7 +629,8 @@ impl Converter<'_> {
                 Entry::Vacant(slot) => {
                     slot.insert(value);
                 }
-                Entry::Occupied(mut slot) if last_wins => {
+                // Checked only for a key seen before: the render path's cost is unchanged.
+                Entry::Occupied(mut slot) if last_wins || self.last_key_wins => {
                     slot.insert(value);
                 }
                 Entry::Occupied(slot) => {

@@ -29,6 +29,10 @@ pub enum Schema {
     /// Like [`Schema::Kyaml`], for strategic-merge patches: a null annotation value stays
     /// null (it deletes the annotation) instead of becoming the text `"null"`.
     KyamlPatch,
+    /// Like [`Schema::Kyaml`], for objects `rollpin health` assesses: a duplicate mapping
+    /// key is accepted and the last value wins, as Argo CD's decoder (`sigs.k8s.io/yaml`)
+    /// does with what `kubectl get -o yaml` prints. Render keeps refusing duplicates.
+    KyamlLastKeyWins,
     /// go-yaml v2 (YAML 1.1) as `sigs.k8s.io/yaml` reads kustomization files: `yes`, `y`,
     /// `on`, … are booleans; duplicate keys are accepted and the last one wins.
     Yaml11,
@@ -103,7 +107,7 @@ pub fn parse_stream_with_limits(
     let mut budget = limits.max_nodes;
     let mut docs = Vec::new();
     match schema {
-        Schema::Kyaml | Schema::KyamlPatch => {
+        Schema::Kyaml | Schema::KyamlPatch | Schema::KyamlLastKeyWins => {
             let text: Cow<'_, str> = if text.contains("\r\n") {
                 text.replace("\r\n", "\n").into()
             } else {

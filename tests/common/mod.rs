@@ -9,6 +9,7 @@ use serde_json::Value;
 pub const FIXTURE_NOW: &str = "2026-11-20T12:00:00Z";
 
 /// `fixtures/health`.
+#[allow(dead_code)]
 pub fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/health")
 }

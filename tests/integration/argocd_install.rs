@@ -125,11 +125,22 @@ fn install_adds_argocd_cm_health_keys() {
         "resource.customizations.health.rollpin.dev_RollbackRequest",
         "resource.customizations.useOpenLibs.rollpin.dev_RollbackRequest",
         "resource.customizations.health.rollpin.dev_RollbackManifest",
-        "resource.customizations.health.cert-manager.io_Certificate",
-        "resource.customizations.health.external-secrets.io_ExternalSecret",
+        "resource.customizations.health.rollpin.dev_RollbackPolicy",
     ] {
         assert!(data.contains_key(key), "argocd-cm lacks {key}");
     }
+    // Installing rollpin shadows none of Argo CD's own checks: only rollpin's kinds.
+    let shadowing: Vec<&String> = data
+        .keys()
+        .filter(|k| k.starts_with("resource.customizations"))
+        .filter(|k| !k.ends_with(".rollpin.dev_RollbackRequest"))
+        .filter(|k| !k.ends_with(".rollpin.dev_RollbackManifest"))
+        .filter(|k| !k.ends_with(".rollpin.dev_RollbackPolicy"))
+        .collect();
+    assert!(
+        shadowing.is_empty(),
+        "keys beyond rollpin's kinds: {shadowing:?}"
+    );
     assert!(
         !data.contains_key("resource.customizations"),
         "no wildcard entry in the default configuration"
@@ -304,5 +315,41 @@ fn component_adds_only_rollpin_objects_and_patches_two() {
         added.len(),
         3 + 6 + 1,
         "CRDs, controller objects, plugin config: {added:?}"
+    );
+}
+
+/// Runs `rollpin argocd-cm ARGS` from the repository root.
+fn argocd_cm(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_rollpin"))
+        .arg("argocd-cm")
+        .args(args)
+        .current_dir(manifest_dir())
+        .output()
+        .expect("runs rollpin")
+}
+
+#[test]
+fn argocd_cm_emits_other_groups_only_when_named() {
+    let out = argocd_cm(&["--group", "cert-manager.io"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("resource.customizations.health.cert-manager.io_Certificate: |"));
+    assert!(!text.contains("external-secrets.io"));
+    assert!(text.contains("resource.customizations.health.rollpin.dev_RollbackRequest: |"));
+    // A user rule in a group no --group names is refused, not dropped silently.
+    let out = argocd_cm(&["--rules", "fixtures/health/user-rules/rules.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("which no --group names; add `--group "),
+        "{err}"
+    );
+    let out = argocd_cm(&["--group", "nothing.example"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--group nothing.example: no rule is in this group"),
+        "{err}"
     );
 }
