@@ -87,7 +87,7 @@ pub fn apply(
                 .empty_fields
                 .iter()
                 .any(|p| p.len() == 2 && p[0] == "metadata" && p[1] == "namespace");
-            let mut field = match res.obj.pointer("/metadata/namespace") {
+            let mut field = match res.obj.get("metadata").and_then(|m| m.get("namespace")) {
                 None => Value::String(String::new()),
                 Some(Value::Null) if written_empty => Value::String(String::new()),
                 Some(v) => v.clone(),

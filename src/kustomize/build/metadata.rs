@@ -44,8 +44,20 @@ const BUILD_ANNOTATIONS: &[&str] = &[
 /// kustomize's `managedByLabel` label, with the version rollpin reproduces.
 const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kustomize-v5.5.0");
 
+/// `metadata.annotations` when it is a mapping (direct lookups: `Value::pointer` unescapes
+/// every token, which costs more than the rest of this per-resource work).
+fn annotations_mut(obj: &mut Value) -> Option<&mut serde_json::Map<String, Value>> {
+    obj.get_mut("metadata")?
+        .get_mut("annotations")?
+        .as_object_mut()
+}
+
+fn annotations(obj: &Value) -> Option<&serde_json::Map<String, Value>> {
+    obj.get("metadata")?.get("annotations")?.as_object()
+}
+
 fn remove_annotation(obj: &mut Value, key: &str) {
-    if let Some(Value::Object(a)) = obj.pointer_mut("/metadata/annotations") {
+    if let Some(a) = annotations_mut(obj) {
         a.remove(key);
     }
 }
@@ -125,10 +137,7 @@ pub(crate) fn note_transformation(rm: &mut ResMap, entry: Option<&str>) {
         return;
     };
     for r in &mut rm.resources {
-        let annotations = r
-            .obj
-            .pointer("/metadata/annotations")
-            .and_then(Value::as_object);
+        let annotations = annotations(&r.obj);
         if annotations.is_some_and(|a| a.contains_key(ORIGIN_ANNOTATION)) {
             let mut list = annotations
                 .and_then(|a| a.get(TRANSFORMATIONS_ANNOTATION))
@@ -168,7 +177,7 @@ fn entry_as_origin(entry: &str) -> String {
 /// dropped unless asked for (also ones written in the input, as kustomize clears them), the
 /// bookkeeping annotations dropped, empty annotations removed.
 pub(super) fn finish(r: &mut Resource, m: &BuildMetadata) {
-    if let Some(Value::Object(a)) = r.obj.pointer_mut("/metadata/annotations")
+    if let Some(a) = annotations_mut(&mut r.obj)
         && a.keys().any(|k| k.contains("config.k"))
     {
         for key in BUILD_ANNOTATIONS {
