@@ -16,6 +16,8 @@ use crate::argocd::envsubst::envsubst;
 use crate::argocd::parameters::{Parameter, ParameterValue};
 use crate::kustomize::fs::FileSystem;
 use crate::kustomize::loader::Loader;
+// The fields of an Argo CD `KustomizePatch` (and of its `target`) are kustomize's own.
+use crate::kustomize::field_names::{PATCH as PATCH_FIELDS, SELECTOR as TARGET_FIELDS};
 
 /// The parameter names, Argo CD's `spec.source.kustomize` field names, in announcement
 /// order.
@@ -133,18 +135,6 @@ fn valid_namespace(ns: &str) -> bool {
         && b[0] != b'-'
         && b[b.len() - 1] != b'-'
 }
-
-/// The fields of an Argo CD `KustomizePatch` (and of its `target`).
-const PATCH_FIELDS: [&str; 4] = ["path", "patch", "target", "options"];
-const TARGET_FIELDS: [&str; 7] = [
-    "group",
-    "version",
-    "kind",
-    "name",
-    "namespace",
-    "labelSelector",
-    "annotationSelector",
-];
 
 /// Parses the `patches` parameter: a YAML (or JSON) list of Argo CD `KustomizePatch`
 /// objects, written back as Argo CD marshals them (empty fields left out).

@@ -42,8 +42,10 @@ const TOP: &[&str] = &[
     "validators",
     "buildMetadata",
 ];
-const PATCH: &[&str] = &["path", "patch", "target", "options"];
-const SELECTOR: &[&str] = &[
+/// The fields of a `patches` entry.
+pub(crate) const PATCH: &[&str] = &["path", "patch", "target", "options"];
+/// The fields of a selector (a patch's `target`, a replacement's `select`/`reject`).
+pub(crate) const SELECTOR: &[&str] = &[
     "group",
     "version",
     "kind",

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::kustomize::field_names::SELECTOR as SELECTOR_FIELDS;
 use crate::kustomize::field_path::{self, Found, Leaf};
 use crate::kustomize::selector::{LabelSelector, Selector};
 use crate::resource::{Gvk, ResId, ResMap, Resource};
@@ -115,15 +116,6 @@ const SOURCE_FIELDS: &[&str] = &[
 ];
 const TARGET_FIELDS: &[&str] = &["select", "reject", "fieldPaths", "options"];
 const OPTION_FIELDS: &[&str] = &["delimiter", "index", "encoding", "create"];
-const SELECTOR_FIELDS: &[&str] = &[
-    "group",
-    "version",
-    "kind",
-    "name",
-    "namespace",
-    "labelSelector",
-    "annotationSelector",
-];
 
 /// Go's `encoding/json` view of an object: keys matched case-insensitively to the struct's
 /// fields, `null` fields left at their zero value; unknown keys dropped unless `strict`.

@@ -4,7 +4,7 @@
 
 use std::process::{Command, Output};
 
-use crate::util::{App, assert_fails, assert_succeeds as stdout, sha256_hex};
+use crate::util::{App, assert_fails, assert_succeeds as stdout, drift_report, sha256_hex};
 use serde_json::Value;
 
 const REV: &str = "0123456789abcdef0123456789abcdef01234567";
@@ -242,16 +242,6 @@ fn verify(app: &App, record: &str, extra: &[&str]) -> Output {
     let mut args = vec!["verify", dir.to_str().expect("utf-8"), "--record", record];
     args.extend_from_slice(extra);
     rollpin(&args, &[])
-}
-
-fn drift_report(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "expected drift (exit 3); stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).expect("utf-8")
 }
 
 #[test]

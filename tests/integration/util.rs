@@ -135,3 +135,14 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The stdout of `rollpin verify` that found drift (exit 3), else a failure with stderr.
+pub fn drift_report(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "expected drift (exit 3); stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).expect("utf-8")
+}

@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-use crate::util::{App, assert_fails, assert_succeeds};
+use crate::util::{App, assert_fails, assert_succeeds, drift_report};
 
 const REV: &str = "89abcdef0123456789abcdef0123456789abcdef";
 
@@ -93,16 +93,6 @@ fn verify(app: &App, record: &str, extra: &[&str]) -> Output {
     rollpin(&args, None)
 }
 
-fn drift_text(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "expected drift (exit 3); stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).expect("utf-8")
-}
-
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).expect("JSON report")
 }
@@ -112,7 +102,7 @@ fn a_changed_object_is_shown_field_by_field() {
     let app = pinned();
     let rec = record(&app);
     app.edit("apps/shop/svc.yaml", "port: 80", "port: 8081");
-    let text = drift_text(&verify(&app, &rec, &[]));
+    let text = drift_report(&verify(&app, &rec, &[]));
     assert!(
         text.contains("object   v1 Service shop/web: sha256:")
             && text.contains("\n      spec.ports[0].port: 80 -> 8081\n"),
@@ -146,7 +136,7 @@ fn a_config_edited_in_place_is_shown_by_key() {
     let app = pinned();
     let rec = record(&app);
     app.edit("apps/shop/cm.yaml", "LOG_LEVEL: info", "LOG_LEVEL: debug");
-    let text = drift_text(&verify(&app, &rec, &[]));
+    let text = drift_report(&verify(&app, &rec, &[]));
     assert!(
         text.contains("config   v1 ConfigMap shop/settings: sha256:")
             && text.contains("\n      data.LOG_LEVEL: \"info\" -> \"debug\"\n"),
@@ -164,7 +154,7 @@ fn a_secret_change_never_shows_its_values() {
         "password=swordfish42",
     );
     let out = verify(&app, &rec, &[]);
-    let text = drift_text(&out);
+    let text = drift_report(&out);
     assert!(
         text.contains("config   v1 Secret shop/creds-")
             && text.contains(" (now generated as creds-")
@@ -210,7 +200,7 @@ fn a_record_holding_only_digests_says_why_no_fields_are_shown() {
     app.write("only-record.yaml", only_record);
     app.edit("apps/shop/svc.yaml", "port: 80", "port: 8081");
     let only = app.path("only-record.yaml");
-    let text = drift_text(&verify(&app, only.to_str().expect("utf-8"), &[]));
+    let text = drift_report(&verify(&app, only.to_str().expect("utf-8"), &[]));
     assert!(!text.contains("spec.ports"), "{text}");
     assert!(
         text.contains("note: 1 change shown by digest only: the record file holds no objects"),
@@ -223,7 +213,7 @@ fn unpinned_images_are_reported_apart_from_differences() {
     let app = app("envoy:1.29");
     let rec = record(&app);
     let out = verify(&app, &rec, &[]);
-    let text = drift_text(&out);
+    let text = drift_report(&out);
     assert!(
         text.contains(": re-render of ")
             && text.contains(" matches the record (4 objects, sha256:"),
@@ -413,7 +403,7 @@ fn a_live_config_edited_in_place_is_shown_by_key() {
     app.write("live.yaml", &live);
     let live = app.path("live.yaml");
     let live = live.to_str().expect("utf-8");
-    let text = drift_text(&rollpin(
+    let text = drift_report(&rollpin(
         &["verify", "--record", &rec, "--live", live, "--no-pods"],
         None,
     ));

@@ -1,3 +1,4 @@
+//! Tests of the controller's `argocd_sync` step: fixtures through the pure planning core.
 use serde_json::json;
 
 use super::*;

@@ -1,3 +1,4 @@
+//! Tests of the controller's `plan` step: fixtures through the pure planning core.
 use serde_json::json;
 
 use super::*;
