@@ -238,8 +238,9 @@ pub struct HealthArgs {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = HealthOutput::Table)]
     pub output: HealthOutput,
-    /// Exit with code 3 when the app's health is this bad or worse.
-    #[arg(long, value_enum, value_name = "LEVEL")]
+    /// Exit with code 3 when the app's health is this bad or worse (`Degraded`, as Argo CD
+    /// spells it, is accepted too).
+    #[arg(long, value_enum, value_name = "LEVEL", ignore_case = true)]
     pub fail_on: Option<FailOn>,
     /// A health rules file (YAML); repeatable, earlier files win. See the README.
     #[arg(long, value_name = "FILE")]

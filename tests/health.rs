@@ -274,6 +274,9 @@ fn fail_on_sets_the_exit_code_and_still_prints_the_report() {
     assert_eq!(code(&["--fail-on", "degraded"], PROGRESSING), Some(0));
     assert_eq!(code(&["--fail-on", "progressing"], PROGRESSING), Some(3));
     assert_eq!(code(&["--fail-on", "progressing"], APP), Some(3));
+    // Argo CD's spelling of the status works too.
+    assert_eq!(code(&["--fail-on", "Degraded"], APP), Some(3));
+    assert_eq!(code(&["--fail-on", "Progressing"], PROGRESSING), Some(3));
     assert_eq!(code(&["--fail-on", "progressing"], SUSPENDED), Some(0));
     assert_eq!(
         code(&["--fail-on", "progressing", "-o", "json"], SUSPENDED),
