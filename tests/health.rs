@@ -342,6 +342,20 @@ fn reads_kubectl_json_and_lists() {
     assert!(stdout(&health(&[], yaml_list)).contains("Health: Healthy (1 counted: 1 Healthy)"));
 }
 
+/// YAML written by other tools (or by hand) wraps long quoted messages with continuation
+/// lines at the key's column or further left; Argo CD's decoder reads them, so must we.
+#[test]
+fn reads_kubectl_yaml_with_wrapped_quoted_messages() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nstatus:\n  phase: Failed\n  message: 'The node was low on resource: memory. Threshold quantity: 100Mi,\n  available: 9Ki.'\n  conditions:\n  - type: Ready\n    message: \"containers with\nunready status: [web]\"\n";
+    let o = health(&["-o", "json"], pod);
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(v["resources"][0]["health"]["status"], "Degraded");
+    assert_eq!(
+        v["resources"][0]["health"]["message"],
+        "The node was low on resource: memory. Threshold quantity: 100Mi, available: 9Ki."
+    );
+}
+
 #[test]
 fn rules_flag_applies_user_rules_first() {
     let claim = "apiVersion: database.example.org/v1alpha1\nkind: PostgreSQLInstance\nmetadata: {name: orders}\nstatus:\n  conditions:\n  - {type: Synced, status: \"False\", message: cannot compose}\n";

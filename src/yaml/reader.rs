@@ -7,7 +7,7 @@
 //! anchors and merge keys are expanded. Kustomization files are read like `yaml.Unmarshal`
 //! of go-yaml v2: the first document only.
 //!
-//! This module drives saphyr-parser (patching the two spots where it is stricter than
+//! This module drives saphyr-parser (patching the spots where it is stricter than
 //! libyaml) and places errors; scalars are resolved in `read_scalar`, the node tree is built
 //! and converted in `read_tree`, and `read_folded` replays kyaml's lossy write-back of
 //! folded (`>`) scalars.
@@ -299,10 +299,11 @@ fn first_document(
 
 /// Builds the first document's tree from parser events.
 ///
-/// saphyr is stricter than libyaml in two places real files hit: a tab between `:` and a
-/// value (`key:<TAB>value`) and a comment right after a token (`'x'#c`). Such spots are
-/// patched (tabs become spaces, a space goes before the `#`) and the piece is parsed again,
-/// a bounded number of times.
+/// saphyr is stricter than libyaml in three places real files hit: a tab between `:` and a
+/// value (`key:<TAB>value`), a comment right after a token (`'x'#c`), and continuation
+/// lines of a quoted scalar indented less than its node (`kubectl get -o yaml` writes long
+/// messages so) or by tabs. Such spots are patched (tabs become spaces, a space goes before
+/// the `#`, the lines are indented) and the piece is parsed again, a bounded number of times.
 fn build(text: &str, max_depth: usize) -> Result<Option<Tree>, TreeError> {
     // Re-parsing costs a pass over the piece each time: cap the total work near 64 MiB.
     let max_fixes = ((64 << 20) / text.len().max(1)).clamp(16, 1000);
@@ -327,6 +328,15 @@ fn build(text: &str, max_depth: usize) -> Result<Option<Tree>, TreeError> {
                 owned.replace_range(start..at, &" ".repeat(at - start));
             }
             Fix::SpaceBeforeComment => owned.insert(at, ' '),
+            Fix::TabsAroundToSpaces => {
+                let start = current[..at].trim_end_matches(['\t', ' ']).len();
+                let end = current.len() - current[at..].trim_start_matches(['\t', ' ']).len();
+                owned.replace_range(start..end, &" ".repeat(end - start));
+            }
+            Fix::IndentQuotedLines => match indent_quoted_lines(current, at) {
+                Some(text) => owned = text,
+                None => return Err(scan_error(current, &e)),
+            },
         }
         fixed = Some(owned);
     }
@@ -346,6 +356,71 @@ enum Fix {
     TabsToSpaces,
     /// Insert a space before the `#` at the error position.
     SpaceBeforeComment,
+    /// Turn the blanks around the error position into spaces (the leading blanks of a
+    /// quoted scalar's continuation line, which are not part of its value).
+    TabsAroundToSpaces,
+    /// Indent the continuation lines of the quoted scalar starting at the error position.
+    IndentQuotedLines,
+}
+
+/// libyaml takes the continuation lines of a quoted scalar at any indentation (`m: 'x` then
+/// `y'` at column 0 reads `x y`), which saphyr refuses. Leading blanks of a continuation
+/// line are not part of the value, so indenting each such line one column past the opening
+/// quote changes nothing but saphyr's verdict. Empty lines and `---`/`...` lines at column 0
+/// (which end the scalar with an error in both) are left as they are. `None` when nothing
+/// needed indenting.
+fn indent_quoted_lines(text: &str, quote_at: usize) -> Option<String> {
+    let quote = text[quote_at..].chars().next()?;
+    let line_start = text[..quote_at].rfind('\n').map_or(0, |i| i + 1);
+    let want = text[line_start..quote_at].chars().count() + 1;
+    let body_start = quote_at + quote.len_utf8();
+    // Unclosed: indent to the end, so that saphyr reports the end of stream as libyaml does.
+    let end = quoted_scalar_end(&text[body_start..], quote).map_or(text.len(), |e| e + body_start);
+    let mut out = String::with_capacity(text.len() + 64);
+    out.push_str(&text[..body_start]);
+    let mut changed = false;
+    for (i, line) in text[body_start..end].split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            let blanks = line.len() - line.trim_start_matches([' ', '\t']).len();
+            let rest = &line[blanks..];
+            let indicator = blanks == 0
+                && (rest.starts_with("---") || rest.starts_with("..."))
+                && rest[3..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| matches!(c, ' ' | '\t' | '\r'));
+            if blanks < want && !rest.trim_end_matches('\r').is_empty() && !indicator {
+                // Blanks become spaces: saphyr also refuses a tab below the indentation.
+                out.extend(std::iter::repeat_n(' ', want));
+                out.push_str(rest);
+                changed = true;
+                continue;
+            }
+        }
+        out.push_str(line);
+    }
+    out.push_str(&text[end..]);
+    changed.then_some(out)
+}
+
+/// The byte offset of the quote that closes a scalar whose text (after its opening quote)
+/// is `body`: `''` is a quote inside single quotes, `\` escapes inside double quotes.
+fn quoted_scalar_end(body: &str, quote: char) -> Option<usize> {
+    let mut chars = body.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            ('\'', '\'') if chars.peek().is_some_and(|&(_, n)| n == '\'') => {
+                chars.next();
+            }
+            ('"', '\\') => {
+                chars.next();
+            }
+            (q, c) if q == c => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 impl From<TreeError> for Failure {
@@ -372,6 +447,12 @@ fn build_once(text: &str, max_depth: usize) -> Result<Option<Tree>, Failure> {
             }
             Err(e) if e.info() == "comments must be separated from other tokens by whitespace" => {
                 return Err(Failure::Strict(e, Fix::SpaceBeforeComment));
+            }
+            Err(e) if e.info() == "tab cannot be used as indentation" => {
+                return Err(Failure::Strict(e, Fix::TabsAroundToSpaces));
+            }
+            Err(e) if e.info() == "invalid indentation in quoted scalar" => {
+                return Err(Failure::Strict(e, Fix::IndentQuotedLines));
             }
             Err(e) => return Err(scan_error(text, &e).into()),
         };
