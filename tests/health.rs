@@ -342,6 +342,19 @@ fn reads_kubectl_json_and_lists() {
     assert!(stdout(&health(&[], yaml_list)).contains("Health: Healthy (1 counted: 1 Healthy)"));
 }
 
+/// A folded (`>`) message is decoded as YAML says (Argo CD's decoder), not as kustomize
+/// writes it back: a more-indented line keeps one line break before it, not two.
+#[test]
+fn folded_messages_are_decoded_as_argo_cd_does() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nstatus:\n  phase: Failed\n  message: >-\n    failed to compile\n    expression (1:16)\n     | Commit.Subject\n     | ....^\n";
+    let o = health(&["-o", "json"], pod);
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(
+        v["resources"][0]["health"]["message"],
+        "failed to compile expression (1:16)\n | Commit.Subject\n | ....^"
+    );
+}
+
 /// YAML written by other tools (or by hand) wraps long quoted messages with continuation
 /// lines at the key's column or further left; Argo CD's decoder reads them, so must we.
 #[test]

@@ -262,6 +262,7 @@ impl Tree {
             in_seq: 0,
             null_annotations: schema == Schema::KyamlPatch,
             last_key_wins: schema == Schema::KyamlLastKeyWins,
+            folded_round_trip: schema != Schema::KyamlLastKeyWins,
             empties: Vec::new(),
         };
         let value = conv.value(
@@ -337,6 +338,9 @@ struct Converter<'a> {
     null_annotations: bool,
     /// Accept duplicate mapping keys everywhere, the last one winning (health input).
     last_key_wins: bool,
+    /// Replay kyaml's lossy write-back of folded scalars (render); objects that `rollpin
+    /// health` reads are decoded as Argo CD decodes them, without it.
+    folded_round_trip: bool,
 }
 
 /// go-yaml's `%#v` of a string key, close enough: JSON quoting.
@@ -478,7 +482,12 @@ impl Converter<'_> {
             Resolved::Timestamp(t) if ctx != Ctx::V2 => {
                 Value::String(t.to_rfc3339().or_else(|m| err(self.pos(id), m))?)
             }
-            Resolved::Str if *folded && !at.in_flow && !matches!(ctx, Ctx::AnnotText | Ctx::V2) => {
+            Resolved::Str
+                if *folded
+                    && self.folded_round_trip
+                    && !at.in_flow
+                    && !matches!(ctx, Ctx::AnnotText | Ctx::V2) =>
+            {
                 // kyaml writes folded scalars back in folded style, not faithfully.
                 match read_folded::round_trip(text) {
                     Some(changed) => Value::String(changed),

@@ -31,7 +31,9 @@ pub enum Schema {
     KyamlPatch,
     /// Like [`Schema::Kyaml`], for objects `rollpin health` assesses: a duplicate mapping
     /// key is accepted and the last value wins, as Argo CD's decoder (`sigs.k8s.io/yaml`)
-    /// does with what `kubectl get -o yaml` prints. Render keeps refusing duplicates.
+    /// does with what `kubectl get -o yaml` prints. Render keeps refusing duplicates. Folded
+    /// (`>`) scalars keep their YAML value: kyaml's lossy write-back is kustomize's, not
+    /// Argo CD's.
     KyamlLastKeyWins,
     /// go-yaml v2 (YAML 1.1) as `sigs.k8s.io/yaml` reads kustomization files: `yes`, `y`,
     /// `on`, … are booleans; duplicate keys are accepted and the last one wins.

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, VmState};
 use serde_json::Value as Json;
 
-use super::{LuaScripts, os_lib};
+use super::{LuaScripts, goto_rewrite, os_lib};
 use crate::health::builtin::lua::INVALID_STATUS;
 use crate::health::status::{HealthStatus, HealthStatusCode};
 use mlua::chunk::ChunkMode;
@@ -128,13 +128,25 @@ impl Runtime {
             .compiled
             .entry(id)
             .or_insert_with(|| {
+                // Lua 5.1 has no `goto`; gopher-lua (Argo CD) has. The continue idiom is
+                // rewritten, other uses fail to compile and say why.
+                let (code, refused) = match goto_rewrite::rewrite(&script.code) {
+                    Ok(code) => (code, None),
+                    Err(why) => (std::borrow::Cow::Borrowed(script.code.as_str()), Some(why)),
+                };
                 engine
                     .lua
-                    .load(script.code.as_str())
+                    .load(code.as_ref())
                     .set_name(CHUNK_NAME)
                     .set_mode(ChunkMode::Text)
                     .into_function()
-                    .map_err(|e| error_text(&e))
+                    .map_err(|e| match refused {
+                        Some(why) => format!(
+                            "{} (rollpin: the embedded Lua 5.1 has no goto, and this one cannot be rewritten: {why})",
+                            error_text(&e)
+                        ),
+                        None => error_text(&e),
+                    })
             })
             .clone()?;
         let lua = &engine.lua;

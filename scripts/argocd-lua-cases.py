@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Runs Argo CD's own Lua health cases through `rollpin health --lua-dir`.
+
+Usage (from the repository root, with an Argo CD source tree of the version you run):
+
+    python3 scripts/argocd-lua-cases.py ARGO_CD_SOURCE/resource_customizations [ROLLPIN]
+
+Every `health_test.yaml` under the directory lists cases (an input object and the health
+Argo CD's test expects); each input is assessed by `rollpin health --lua-dir DIR -o json`
+and its status and message compared. Argo CD's cases call the scripts directly, while
+Argo CD's controller says "Pending deletion" for any object with a deletionTimestamp before
+a script runs (gitops-engine `GetResourceHealth`), as rollpin does: such cases are counted
+apart. Prints the counts and every other difference; exits 1 when there is one.
+
+Needs Python 3.9+ and PyYAML. Nothing of Argo CD's is copied into this repository.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+try:
+    import yaml
+except ImportError:
+    sys.exit("PyYAML is needed (Debian: python3-yaml)")
+
+
+def main() -> int:
+    if len(sys.argv) not in (2, 3):
+        sys.exit(__doc__)
+    library = sys.argv[1]
+    rollpin = sys.argv[2] if len(sys.argv) == 3 else "target/release/rollpin"
+    total = same = deleting = 0
+    differences = []
+    for root, _, files in sorted(os.walk(library)):
+        if "health_test.yaml" not in files:
+            continue
+        with open(os.path.join(root, "health_test.yaml"), encoding="utf-8") as f:
+            suite = yaml.safe_load(f) or {}
+        for case in suite.get("tests") or []:
+            total += 1
+            # One of Argo CD's suites spells the key `inputpath`.
+            input_path = case.get("inputPath") or case.get("inputpath")
+            path = os.path.join(root, input_path)
+            want = case.get("healthStatus") or {}
+            want = (want.get("status", ""), want.get("message", "") or "")
+            run = subprocess.run(
+                [rollpin, "health", "--lua-dir", library, "-o", "json", path],
+                capture_output=True,
+                text=True,
+            )
+            where = os.path.relpath(path, library)
+            if run.returncode != 0:
+                differences.append(f"{where}: exit {run.returncode}: {run.stderr.strip()}")
+                continue
+            resources = json.loads(run.stdout)["resources"]
+            health = resources[0].get("health") or {} if len(resources) == 1 else {}
+            got = (health.get("status", ""), health.get("message", "") or "")
+            if got == want:
+                same += 1
+            elif got == ("Progressing", "Pending deletion"):
+                deleting += 1
+            else:
+                by = resources[0].get("assessedBy") if resources else None
+                differences.append(f"{where}: Argo CD's case {want!r}, rollpin {got!r} ({by})")
+    print(f"{same}/{total} cases give Argo CD's status and message")
+    print(f"{deleting} objects with a deletionTimestamp are Pending deletion, as in Argo CD's controller")
+    for d in differences:
+        print(d)
+    return 1 if differences else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
