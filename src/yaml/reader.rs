@@ -303,9 +303,9 @@ fn first_document(
 ///
 /// saphyr is stricter than libyaml in three places real files hit: a tab between `:` and a
 /// value (`key:<TAB>value`), a comment right after a token (`'x'#c`), and continuation
-/// lines of a quoted scalar indented less than its node (`kubectl get -o yaml` writes long
-/// messages so) or by tabs. Such spots are patched (tabs become spaces, a space goes before
-/// the `#`, the lines are indented) and the piece is parsed again, a bounded number of times.
+/// lines of a quoted scalar or a flow collection indented less than their node (or by tabs).
+/// Such spots are patched (tabs become spaces, a space goes before the `#`, the lines are
+/// indented) and the piece is parsed again, a bounded number of times.
 fn build(text: &str, max_depth: usize) -> Result<Option<Tree>, TreeError> {
     // Re-parsing costs a pass over the piece each time: cap the total work near 64 MiB.
     let max_fixes = ((64 << 20) / text.len().max(1)).clamp(16, 1000);
@@ -335,6 +335,18 @@ fn build(text: &str, max_depth: usize) -> Result<Option<Tree>, TreeError> {
                 let end = current.len() - current[at..].trim_start_matches(['\t', ' ']).len();
                 owned.replace_range(start..end, &" ".repeat(end - start));
             }
+            Fix::IndentFlowLine => {
+                // Any column at or right of the flow collection's `[`/`{` is enough, and
+                // blanks between flow tokens mean nothing: pad to the longest line so far.
+                let start = current[..at].rfind('\n').map_or(0, |i| i + 1);
+                let want = current[..start]
+                    .lines()
+                    .map(|l| l.chars().count())
+                    .max()
+                    .unwrap_or(0)
+                    + 1;
+                owned.insert_str(start, &" ".repeat(want));
+            }
             Fix::IndentQuotedLines => match indent_quoted_lines(current, at) {
                 Some(text) => owned = text,
                 None => return Err(scan_error(current, &e)),
@@ -361,6 +373,9 @@ enum Fix {
     /// Turn the blanks around the error position into spaces (the leading blanks of a
     /// quoted scalar's continuation line, which are not part of its value).
     TabsAroundToSpaces,
+    /// Indent the line of the error position (a flow collection's line left of the block
+    /// it is in, which libyaml does not look at).
+    IndentFlowLine,
     /// Indent the continuation lines of the quoted scalar starting at the error position.
     IndentQuotedLines,
 }
@@ -452,6 +467,14 @@ fn build_once(text: &str, max_depth: usize) -> Result<Option<Tree>, Failure> {
             }
             Err(e) if e.info() == "tab cannot be used as indentation" => {
                 return Err(Failure::Strict(e, Fix::TabsAroundToSpaces));
+            }
+            // saphyr raises these only inside `[…]`/`{…}`: block indentation is unrolled
+            // before a token is read.
+            Err(e)
+                if e.info() == "invalid indentation"
+                    || e.info() == "invalid indentation in flow construct" =>
+            {
+                return Err(Failure::Strict(e, Fix::IndentFlowLine));
             }
             Err(e) if e.info() == "invalid indentation in quoted scalar" => {
                 return Err(Failure::Strict(e, Fix::IndentQuotedLines));
