@@ -4,6 +4,12 @@
 Usage (from the repository root, with an Argo CD source tree of the version you run):
 
     python3 scripts/argocd-lua-cases.py ARGO_CD_SOURCE/resource_customizations [ROLLPIN]
+    python3 scripts/argocd-lua-cases.py --go ARGO_CD_SOURCE/gitops-engine/pkg/health [ROLLPIN]
+
+With `--go`, the assertions of gitops-engine's `health_test.go` (`assertAppHealth(t, FILE,
+HealthStatusX)` and `assert.Nil(t, getHealthStatus(t, FILE))`) are checked instead: the
+status of each file without any script (Argo CD's built-in checks). A file Argo CD gives
+no health that rollpin assesses with its generic conditions is counted apart.
 
 Every `health_test.yaml` under the directory lists cases (an input object and the health
 Argo CD's test expects); each input is assessed by `rollpin health --lua-dir DIR -o json`
@@ -28,7 +34,44 @@ except ImportError:
     sys.exit("PyYAML is needed (Debian: python3-yaml)")
 
 
+def go_cases(health_dir: str, rollpin: str) -> int:
+    import re
+
+    with open(os.path.join(health_dir, "health_test.go"), encoding="utf-8") as f:
+        test = f.read()
+    cases = [(m[0], m[1]) for m in re.findall(r'assertAppHealth\(t, "([^"]+)", HealthStatus(\w+)\)', test)]
+    cases += [(m, None) for m in re.findall(r'assert\.Nil\(t, getHealthStatus\(t, "([^"]+)"\)\)', test)]
+    same = generic = 0
+    differences = []
+    for path, want in cases:
+        run = subprocess.run(
+            [rollpin, "health", "-o", "json", os.path.join(health_dir, path)],
+            capture_output=True,
+            text=True,
+        )
+        if run.returncode != 0:
+            differences.append(f"{path}: exit {run.returncode}: {run.stderr.strip()}")
+            continue
+        resource = json.loads(run.stdout)["resources"][0]
+        got = (resource.get("health") or {}).get("status")
+        if got == want:
+            same += 1
+        elif want is None and str(resource.get("assessedBy", "")).startswith("generic"):
+            generic += 1
+        else:
+            differences.append(f"{path}: Argo CD {want}, rollpin {got} ({resource.get('assessedBy')})")
+    print(f"{same}/{len(cases)} assertions give Argo CD's status")
+    print(f"{generic} objects without a health in Argo CD are assessed by rollpin's generic conditions")
+    for d in differences:
+        print(d)
+    return 1 if differences else 0
+
+
 def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--go":
+        if len(sys.argv) not in (3, 4):
+            sys.exit(__doc__)
+        return go_cases(sys.argv[2], sys.argv[3] if len(sys.argv) == 4 else "target/release/rollpin")
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
     library = sys.argv[1]
