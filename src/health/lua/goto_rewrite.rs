@@ -139,6 +139,9 @@ struct Frame {
     loop_pending: bool,
 }
 
+/// More nesting than Lua 5.1 compiles.
+const MAX_NESTING: usize = 256;
+
 /// A block, as the frames it is nested in (outermost first): `(id, part, kind)`.
 type Nesting = Vec<(usize, usize, Kind)>;
 
@@ -257,6 +260,11 @@ fn structure<'a>(
     let mut i = 0;
     while i < toks.len() {
         let (tok, start, end) = toks[i];
+        // Lua 5.1 refuses more than 200 nested levels ("chunk has too many syntax levels");
+        // stopping there keeps the snapshots below small.
+        if stack.len() > MAX_NESTING {
+            return Err("blocks nested too deeply".into());
+        }
         let mut push = |stack: &mut Vec<Frame>, kind, body_start| {
             stack.push(Frame {
                 id: next_id,
@@ -395,6 +403,8 @@ mod tests {
                 .contains("no visible label")
         );
         assert!(rewrite("x = 'goto\ny").unwrap_err().contains("tokenize"));
+        let deep = format!("{}goto x ::x::{}", "do ".repeat(300), " end".repeat(300));
+        assert!(rewrite(&deep).unwrap_err().contains("nested too deeply"));
     }
 
     #[test]
