@@ -185,6 +185,13 @@ pub fn rewrite(src: &str) -> Result<Cow<'_, str>, String> {
                 label.name
             ));
         };
+        // `until` sees the body's locals: wrapping the body would hide them from it.
+        if label.block.last().is_some_and(|f| f.2 == Kind::Repeat) {
+            return Err(format!(
+                "label '{}' ends a repeat body, whose until sees its locals",
+                label.name
+            ));
+        }
         let depth = label.block.len();
         for jump in &users {
             if jump.at.len() < depth || jump.at[..depth] != label.block[..] {
@@ -403,6 +410,8 @@ mod tests {
                 .contains("no visible label")
         );
         assert!(rewrite("x = 'goto\ny").unwrap_err().contains("tokenize"));
+        let until = "local i = 0\nrepeat\n  i = i + 1\n  local done = i > 2\n  if i == 1 then goto continue end\n  ::continue::\nuntil done";
+        assert!(rewrite(until).unwrap_err().contains("repeat body"));
         let deep = format!("{}goto x ::x::{}", "do ".repeat(300), " end".repeat(300));
         assert!(rewrite(&deep).unwrap_err().contains("nested too deeply"));
     }
