@@ -10,7 +10,7 @@ use rollpin::health::{Assessor, HealthStatus, RuleSet, Timestamp};
 use serde_json::Value;
 
 mod common;
-use common::{FIXTURE_NOW, fixtures_root, read_yaml, test_files};
+use common::{FIXTURE_NOW, fixtures_root, read_yaml, run_suites};
 
 fn timestamp(s: &str) -> Timestamp {
     s.parse().unwrap_or_else(|e| panic!("bad time {s}: {e}"))
@@ -77,28 +77,10 @@ fn run_case(dir: &Path, case: &Value) -> Result<(), String> {
 
 #[test]
 fn fixtures() {
-    let mut files = Vec::new();
-    test_files(&fixtures_root(), &mut files);
-    let (mut total, mut failures) = (0, Vec::new());
-    for file in &files {
-        let dir = file.parent().unwrap_or(Path::new("."));
-        let suite = read_yaml(file);
-        let cases = suite
-            .first()
-            .and_then(|s| s["tests"].as_array())
-            .unwrap_or_else(|| panic!("{}: no tests list", file.display()));
-        for case in cases {
-            total += 1;
-            if let Err(e) = run_case(dir, case) {
-                let rel = dir.strip_prefix(fixtures_root()).unwrap_or(dir);
-                failures.push(format!("{}/{e}", rel.display()));
-            }
-        }
-    }
+    let (suites, total, failures) = run_suites(&fixtures_root(), run_case);
     println!(
-        "health fixtures: {}/{total} pass in {} suites",
+        "health fixtures: {}/{total} pass in {suites} suites",
         total - failures.len(),
-        files.len()
     );
     assert!(
         failures.is_empty(),

@@ -15,7 +15,7 @@ use rollpin::health::{Assessor, Decider, HealthStatus, RuleSet, Timestamp};
 use serde_json::Value;
 
 mod common;
-use common::{FIXTURE_NOW, read_yaml, test_files};
+use common::{FIXTURE_NOW, read_yaml, run_suites};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/health-lua")
@@ -95,30 +95,21 @@ fn run_case(a: &Assessor, dir: &Path, case: &Value) -> Result<(), String> {
 
 #[test]
 fn fixtures_cover_every_environment_rule() {
-    let mut files = Vec::new();
-    test_files(&root(), &mut files);
-    let (mut total, mut failures, mut rules) = (0, Vec::new(), BTreeSet::new());
-    for file in &files {
-        let dir = file.parent().unwrap_or(Path::new("."));
-        let a = assessor(dir);
-        let suite = read_yaml(file);
-        let cases = suite
-            .first()
-            .and_then(|s| s["tests"].as_array())
-            .unwrap_or_else(|| panic!("{}: no tests list", file.display()));
-        for case in cases {
-            total += 1;
-            let rule = case["rule"].as_str().unwrap_or_default();
-            if rule.is_empty() {
-                failures.push(format!("{}: a case without `rule`", file.display()));
-            }
-            rules.insert(rule.to_string());
-            if let Err(e) = run_case(&a, dir, case) {
-                let rel = dir.strip_prefix(root()).unwrap_or(dir);
-                failures.push(format!("{}/{e}", rel.display()));
-            }
+    let mut rules = BTreeSet::new();
+    // One assessor per suite: its cases also check that every run starts fresh.
+    let mut current: Option<(PathBuf, Assessor)> = None;
+    let (_, total, failures) = run_suites(&root(), |dir, case| {
+        let rule = case["rule"].as_str().unwrap_or_default();
+        rules.insert(rule.to_string());
+        if rule.is_empty() {
+            return Err("a case without `rule`".into());
         }
-    }
+        if current.as_ref().is_none_or(|(d, _)| d != dir) {
+            current = Some((dir.to_path_buf(), assessor(dir)));
+        }
+        let a = &current.as_ref().expect("just set").1;
+        run_case(a, dir, case)
+    });
     println!(
         "health-lua fixtures: {}/{total} pass, {} environment rules covered",
         total - failures.len(),

@@ -40,3 +40,32 @@ pub fn test_files(dir: &Path, out: &mut Vec<PathBuf>) {
         }
     }
 }
+
+/// Runs `check(suite_dir, case)` for every case of every `health_test.yaml` below `root`, in
+/// path order (one suite's cases in a row). Returns the number of suites and of cases, and
+/// the failures, each prefixed with its suite's directory relative to `root`.
+#[allow(dead_code)]
+pub fn run_suites(
+    root: &Path,
+    mut check: impl FnMut(&Path, &Value) -> Result<(), String>,
+) -> (usize, usize, Vec<String>) {
+    let mut files = Vec::new();
+    test_files(root, &mut files);
+    let (mut total, mut failures) = (0, Vec::new());
+    for file in &files {
+        let dir = file.parent().unwrap_or(Path::new("."));
+        let suite = read_yaml(file);
+        let cases = suite
+            .first()
+            .and_then(|s| s["tests"].as_array())
+            .unwrap_or_else(|| panic!("{}: no tests list", file.display()));
+        for case in cases {
+            total += 1;
+            if let Err(e) = check(dir, case) {
+                let rel = dir.strip_prefix(root).unwrap_or(dir);
+                failures.push(format!("{}/{e}", rel.display()));
+            }
+        }
+    }
+    (files.len(), total, failures)
+}
