@@ -21,13 +21,15 @@ Argo CD's test expects); each input is assessed by `rollpin health --lua-dir DIR
 and its status and message compared. Argo CD's cases call the scripts directly, while
 Argo CD's controller says "Pending deletion" for any object with a deletionTimestamp before
 a script runs (gitops-engine `GetResourceHealth`), as rollpin does: such cases are counted
-apart. Prints the counts and every other difference; exits 1 when there is one.
+apart. Prints the counts and every other difference; exits 1 when there is one, or when
+no case was found (nothing compared is not a pass).
 
 Needs Python 3.9+ and PyYAML. Nothing of Argo CD's is copied into this repository.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -65,6 +67,8 @@ def go_cases(health_dir: str, rollpin: str) -> int:
             generic += 1
         else:
             differences.append(f"{path}: Argo CD {want}, rollpin {got} ({resource.get('assessedBy')})")
+    if not cases:
+        sys.exit(f"{health_dir}/health_test.go: no assertions found; nothing was compared")
     print(f"{same}/{len(cases)} assertions give Argo CD's status")
     print(f"{generic} objects without a health in Argo CD are assessed by rollpin's generic conditions")
     for d in differences:
@@ -72,21 +76,8 @@ def go_cases(health_dir: str, rollpin: str) -> int:
     return 1 if differences else 0
 
 
-def main() -> int:
-    if len(sys.argv) > 1 and sys.argv[1] == "--go":
-        if len(sys.argv) not in (3, 4):
-            sys.exit(__doc__)
-        return go_cases(sys.argv[2], sys.argv[3] if len(sys.argv) == 4 else "target/release/rollpin")
-    if len(sys.argv) not in (2, 3, 4):
-        sys.exit(__doc__)
-    builtin = sys.argv[1] == "--builtin"
-    args = sys.argv[2:] if builtin else sys.argv[1:]
-    if not args or len(args) > 2:
-        sys.exit(__doc__)
-    library = args[0]
-    rollpin = args[1] if len(args) == 2 else "target/release/rollpin"
-    generic = 0
-    total = same = deleting = 0
+def lua_cases(library: str, rollpin: str, builtin: bool) -> int:
+    total = same = deleting = generic = 0
     differences = []
     for root, _, files in sorted(os.walk(library)):
         if "health_test.yaml" not in files:
@@ -122,6 +113,8 @@ def main() -> int:
             else:
                 by = resources[0].get("assessedBy") if resources else None
                 differences.append(f"{where}: Argo CD's case {want!r}, rollpin {got!r} ({by})")
+    if total == 0:
+        sys.exit(f"{library}: no health_test.yaml cases found; nothing was compared")
     print(f"{same}/{total} cases give Argo CD's status and message")
     print(f"{deleting} objects with a deletionTimestamp are Pending deletion, as in Argo CD's controller")
     if builtin:
@@ -129,6 +122,19 @@ def main() -> int:
     for d in differences:
         print(d)
     return 1 if differences else 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--go", action="store_true", help="gitops-engine's health_test.go assertions")
+    mode.add_argument("--builtin", action="store_true", help="Lua cases without --lua-dir")
+    ap.add_argument("dir")
+    ap.add_argument("rollpin", nargs="?", default="target/release/rollpin")
+    a = ap.parse_args()
+    if a.go:
+        return go_cases(a.dir, a.rollpin)
+    return lua_cases(a.dir, a.rollpin, a.builtin)
 
 
 if __name__ == "__main__":

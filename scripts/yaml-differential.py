@@ -81,4 +81,6 @@ for i in range(N):
         shutil.rmtree(d, ignore_errors=True); shutil.copytree(base, d)
         open(d + '/k.out', 'w').write(k.stdout + k.stderr[-300:]); open(d + '/r.out', 'w').write(r.stdout + r.stderr)
 print(f"{N} cases, {ok} accepted by kustomize, {diffs} differ (kept in {OUT})")
+if ok == 0:
+    sys.exit("kustomize accepted no case: nothing was compared (is kubectl with kustomize v5.5.0 on PATH?)")
 sys.exit(1 if diffs else 0)

@@ -1,6 +1,6 @@
 //! Reading objects to assess: YAML streams (read as kustomize reads resources, except that a
 //! duplicate mapping key is accepted with the last value winning, as Argo CD's decoder does:
-//! [`crate::yaml::Schema::KyamlLastKeyWins`]), JSON documents (one or several in a row, as `kubectl
+//! [`crate::yaml::Schema::ArgoCdObjects`]), JSON documents (one or several in a row, as `kubectl
 //! get -o json` prints them), and lists (`kind: List`, or `<Kind>List` with `items`) —
 //! flattened. Every object must be a mapping with a `kind`; anything else is an error that
 //! names the file and the document's line.
@@ -118,7 +118,7 @@ fn documents(file: &str, text: &str) -> Result<Vec<(usize, Value)>, InputError> 
         return Ok(docs);
     }
     let docs =
-        crate::yaml::parse_stream(text, crate::yaml::Schema::KyamlLastKeyWins).map_err(|e| {
+        crate::yaml::parse_stream(text, crate::yaml::Schema::ArgoCdObjects).map_err(|e| {
             InputError::Yaml {
                 file: file.to_string(),
                 line: e.line,

@@ -251,7 +251,7 @@ impl Tree {
     ) -> Result<(Value, Vec<Vec<String>>)> {
         let root = self.root;
         let ctx = match schema {
-            Schema::Kyaml | Schema::KyamlPatch | Schema::KyamlLastKeyWins => Ctx::Root,
+            Schema::Kyaml | Schema::KyamlPatch | Schema::ArgoCdObjects => Ctx::Root,
             Schema::Yaml11 => Ctx::V2,
         };
         let mut conv = Converter {
@@ -261,8 +261,7 @@ impl Tree {
             path: Vec::new(),
             in_seq: 0,
             null_annotations: schema == Schema::KyamlPatch,
-            last_key_wins: schema == Schema::KyamlLastKeyWins,
-            folded_round_trip: schema != Schema::KyamlLastKeyWins,
+            argocd_decoder: schema == Schema::ArgoCdObjects,
             empties: Vec::new(),
         };
         let value = conv.value(
@@ -336,11 +335,10 @@ struct Converter<'a> {
     empties: Vec<Vec<String>>,
     /// Keep null annotation values null (strategic-merge patches).
     null_annotations: bool,
-    /// Accept duplicate mapping keys everywhere, the last one winning (health input).
-    last_key_wins: bool,
-    /// Replay kyaml's lossy write-back of folded scalars (render); objects that `rollpin
-    /// health` reads are decoded as Argo CD decodes them, without it.
-    folded_round_trip: bool,
+    /// Objects `rollpin health` reads, decoded as Argo CD's decoder does: a duplicate
+    /// mapping key's last value wins, and folded scalars keep their YAML value (kyaml's lossy
+    /// write-back is kustomize's, replayed only for render).
+    argocd_decoder: bool,
 }
 
 /// go-yaml's `%#v` of a string key, close enough: JSON quoting.
@@ -484,7 +482,7 @@ impl Converter<'_> {
             }
             Resolved::Str
                 if *folded
-                    && self.folded_round_trip
+                    && !self.argocd_decoder
                     && !at.in_flow
                     && !matches!(ctx, Ctx::AnnotText | Ctx::V2) =>
             {
@@ -639,7 +637,7 @@ impl Converter<'_> {
                     slot.insert(value);
                 }
                 // Checked only for a key seen before: the render path's cost is unchanged.
-                Entry::Occupied(mut slot) if last_wins || self.last_key_wins => {
+                Entry::Occupied(mut slot) if last_wins || self.argocd_decoder => {
                     slot.insert(value);
                 }
                 Entry::Occupied(slot) => {

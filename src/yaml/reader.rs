@@ -34,7 +34,7 @@ pub enum Schema {
     /// does with what `kubectl get -o yaml` prints. Render keeps refusing duplicates. Folded
     /// (`>`) scalars keep their YAML value: kyaml's lossy write-back is kustomize's, not
     /// Argo CD's.
-    KyamlLastKeyWins,
+    ArgoCdObjects,
     /// go-yaml v2 (YAML 1.1) as `sigs.k8s.io/yaml` reads kustomization files: `yes`, `y`,
     /// `on`, … are booleans; duplicate keys are accepted and the last one wins.
     Yaml11,
@@ -109,7 +109,7 @@ pub fn parse_stream_with_limits(
     let mut budget = limits.max_nodes;
     let mut docs = Vec::new();
     match schema {
-        Schema::Kyaml | Schema::KyamlPatch | Schema::KyamlLastKeyWins => {
+        Schema::Kyaml | Schema::KyamlPatch | Schema::ArgoCdObjects => {
             let text: Cow<'_, str> = if text.contains("\r\n") {
                 text.replace("\r\n", "\n").into()
             } else {
