@@ -325,12 +325,8 @@ fn build(text: &str, max_depth: usize) -> Result<Option<Tree>, TreeError> {
         fixes += 1;
         let mut owned = current.to_string();
         match fix {
-            Fix::TabsToSpaces => {
-                let start = current[..at].trim_end_matches(['\t', ' ']).len();
-                owned.replace_range(start..at, &" ".repeat(at - start));
-            }
             Fix::SpaceBeforeComment => owned.insert(at, ' '),
-            Fix::TabsAroundToSpaces => {
+            Fix::TabsToSpaces => {
                 let start = current[..at].trim_end_matches(['\t', ' ']).len();
                 let end = current.len() - current[at..].trim_start_matches(['\t', ' ']).len();
                 owned.replace_range(start..end, &" ".repeat(end - start));
@@ -366,13 +362,11 @@ enum Failure {
 /// A patch that makes saphyr accept what libyaml accepts.
 #[derive(Debug, Clone, Copy)]
 enum Fix {
-    /// Turn the tabs before the error position into spaces.
+    /// Turn the blanks around the error position into spaces (after `key:`, or leading a
+    /// quoted scalar's continuation line: not part of any value).
     TabsToSpaces,
     /// Insert a space before the `#` at the error position.
     SpaceBeforeComment,
-    /// Turn the blanks around the error position into spaces (the leading blanks of a
-    /// quoted scalar's continuation line, which are not part of its value).
-    TabsAroundToSpaces,
     /// Indent the line of the error position (a flow collection's line left of the block
     /// it is in, which libyaml does not look at).
     IndentFlowLine,
@@ -466,7 +460,7 @@ fn build_once(text: &str, max_depth: usize) -> Result<Option<Tree>, Failure> {
                 return Err(Failure::Strict(e, Fix::SpaceBeforeComment));
             }
             Err(e) if e.info() == "tab cannot be used as indentation" => {
-                return Err(Failure::Strict(e, Fix::TabsAroundToSpaces));
+                return Err(Failure::Strict(e, Fix::TabsToSpaces));
             }
             // saphyr raises these only inside `[…]`/`{…}`: block indentation is unrolled
             // before a token is read.
