@@ -142,15 +142,22 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
     for w in &rendered.warnings {
         eprintln!("{w}");
     }
+    let wants_record = args.release.release_record || record_param;
     let mut pinned = None;
     if !pins.is_empty() {
-        if let Err(e) = pins.apply(rendered.resources.iter_mut().map(|r| &mut r.obj)) {
+        let (unpinned_yaml, applied) = pins.pin_render(&mut rendered);
+        if let Err(e) = applied {
             return fail(e);
         }
-        // The record keeps the pins and the digest the guard compares (before them).
-        let unpinned = rollpin::release::record::render_digest(&rendered.yaml);
-        pinned = Some((unpinned, pins.to_map()));
-        rendered.yaml = rollpin::render::write_resources(&rendered.resources);
+        // The record keeps the pins and the digest the guard compares (before them); the
+        // guard, when there is one, has just taken that digest.
+        if wants_record {
+            let unpinned = expect.as_ref().map_or_else(
+                || rollpin::release::record::render_digest(&unpinned_yaml),
+                |e| e.as_str().to_string(),
+            );
+            pinned = Some((unpinned, pins.to_map()));
+        }
     }
     let objects: Vec<&serde_json::Value> = rendered.resources.iter().map(|r| &r.obj).collect();
     if args.release.require_digests || digests_param {
@@ -162,7 +169,7 @@ fn render(args: &rollpin::cli::RenderArgs) -> ExitCode {
     let mut yaml = rendered.yaml.as_str();
     let with_record;
     let mut record_object = None;
-    if args.release.release_record || record_param {
+    if wants_record {
         let mut input = args.release.record_input(&cmp, &cfg.options.reorder);
         input.pinned = pinned;
         let record = rollpin::release::record::record(&input, &objects, yaml).and_then(|r| {

@@ -156,12 +156,10 @@ pub fn run(
                 pins.insert(image, digest, super::pin_images::PinOrigin::Record)
                     .map_err(|e| VerifyError(format!("{}: {e}", record_path.display())))?;
             }
-            let unpinned = super::record::render_digest(&rendered.yaml);
             // A pin that matches no image means the render is not the release's: the
             // comparison below reports how it differs.
-            let _unmatched = pins.apply(rendered.resources.iter_mut().map(|r| &mut r.obj));
-            rendered.yaml = crate::render::write_resources(&rendered.resources);
-            pinned = Some((unpinned, pins.to_map()));
+            let (unpinned_yaml, _unmatched) = pins.pin_render(&mut rendered);
+            pinned = Some((super::record::render_digest(&unpinned_yaml), pins.to_map()));
         }
         let objects: Vec<&Value> = rendered.resources.iter().map(|r| &r.obj).collect();
         let input = RecordInput {

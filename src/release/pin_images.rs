@@ -124,6 +124,18 @@ impl ImagePins {
         }
     }
 
+    /// Pins the images of a render and writes its stream again. Returns the stream as it
+    /// was before the pins (what the render guard and a record's render digest cover) and
+    /// what [`ImagePins::apply`] returned.
+    pub fn pin_render(
+        &self,
+        rendered: &mut crate::render::Rendered,
+    ) -> (String, Result<usize, UnmatchedPins>) {
+        let applied = self.apply(rendered.resources.iter_mut().map(|r| &mut r.obj));
+        let pinned = crate::render::write_resources(&rendered.resources);
+        (std::mem::replace(&mut rendered.yaml, pinned), applied)
+    }
+
     /// Rewrites every `image` string field of `objects` that equals a pinned image to
     /// `IMAGE@DIGEST`: containers, init containers and ephemeral containers, and any other
     /// `image` field outside `metadata` and `status` (the fields a record pins, see
