@@ -81,20 +81,23 @@ pub fn apply(
         res.store_previous_id();
         let gvk = res.gvk();
         let api_version = res.api_version().to_string();
-        if !gvk.is_cluster_scoped() {
+        if !gvk.is_cluster_scoped() && !opts.unset_only {
+            res.set_namespace(namespace);
+        } else if !gvk.is_cluster_scoped() {
+            // unsetOnly: only an empty text counts as unset (see `Options::set`).
             let written_empty = res
                 .meta
                 .empty_fields
                 .iter()
                 .any(|p| p.len() == 2 && p[0] == "metadata" && p[1] == "namespace");
-            let mut field = match res.obj.get("metadata").and_then(|m| m.get("namespace")) {
-                None => Value::String(String::new()),
-                Some(Value::Null) if written_empty => Value::String(String::new()),
-                Some(v) => v.clone(),
+            let unset = match res.obj.get("metadata").and_then(|m| m.get("namespace")) {
+                None => true,
+                Some(Value::Null) => written_empty,
+                Some(Value::String(s)) => s.is_empty(),
+                Some(_) => false,
             };
-            opts.set(&mut field, namespace);
-            if let Value::String(ns) = field {
-                res.set_namespace(&ns);
+            if unset {
+                res.set_namespace(namespace);
             }
         }
         let is_binding = gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding";

@@ -11,6 +11,7 @@
 //! libraries; argocd-cm scripts only with `useOpenLibs`.
 
 pub mod argocd_cm;
+#[cfg(feature = "lua")]
 pub mod goto_rewrite;
 pub mod lua_dir;
 #[cfg(feature = "lua")]

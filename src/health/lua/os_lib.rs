@@ -7,16 +7,7 @@ use std::rc::Rc;
 
 use mlua::{Lua, Table, Value};
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (month 1..=12).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
+use crate::health::go::days_from_civil;
 
 /// The date of a day count since 1970-01-01: (year, month, day).
 fn civil_from_days(z: i64) -> (i64, i64, i64) {

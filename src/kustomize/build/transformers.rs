@@ -91,9 +91,6 @@ pub(super) struct Tracking<'a> {
     pub(super) dir: Option<&'a str>,
 }
 
-/// kustomize's built-in transformers in its order; with `transformerAnnotations`, each
-/// configured instance is noted on every resource after it runs.
-///
 /// A failing `patches` entry is named: by its file (the path as written, relative to the
 /// kustomization) when it has one, so that a line number in the message is the patch
 /// file's, else by its index.
@@ -116,6 +113,8 @@ fn patch_error(kpath: &Path, index: usize, path: &str, message: String) -> Error
     Error::Build(format!("{}: {message}", file.display()))
 }
 
+/// kustomize's built-in transformers in its order; with `transformerAnnotations`, each
+/// configured instance is noted on every resource after it runs.
 pub(super) fn run_transformers(
     ldr: &Loader,
     kpath: &Path,
