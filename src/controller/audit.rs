@@ -84,7 +84,7 @@ pub fn transition(
         "rollback": req.metadata.uid.clone().unwrap_or_default(),
         "request": format!("{}/{}", req.metadata.namespace.clone().unwrap_or_default(), req.metadata.name.clone().unwrap_or_default()),
         "app": req.spec.app,
-        "strategy": format!("{:?}", req.spec.strategy.unwrap_or_default()),
+        "strategy": format!("{:?}", req.spec.strategy()),
         "fromRevision": status.shadow_revision,
         "toRevision": status.active_revision,
         "fromRecord": status.shadow_record,

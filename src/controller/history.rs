@@ -64,13 +64,19 @@ fn controlled_by(obj: &Value, owner: &Value) -> bool {
 /// A template without the `pod-template-hash` label (and without `labels` when that was
 /// its only one).
 pub fn without_hash(template: &Value) -> Value {
+    without_metadata_entry(template, "labels", POD_TEMPLATE_HASH)
+}
+
+/// A template without `metadata.<map>.<key>`, and without the map when that was its only
+/// entry.
+fn without_metadata_entry(template: &Value, map: &str, key: &str) -> Value {
     let mut t = template.clone();
-    if let Some(Value::Object(labels)) = t.pointer_mut("/metadata/labels") {
-        labels.remove(POD_TEMPLATE_HASH);
-        if labels.is_empty()
-            && let Some(Value::Object(meta)) = t.pointer_mut("/metadata")
-        {
-            meta.remove("labels");
+    if let Some(Value::Object(meta)) = t.get_mut("metadata")
+        && let Some(Value::Object(entries)) = meta.get_mut(map)
+    {
+        entries.remove(key);
+        if entries.is_empty() {
+            meta.remove(map);
         }
     }
     t
@@ -178,16 +184,7 @@ pub fn find_target<'a>(
 /// `kubectl.kubernetes.io/restartedAt` annotation (`kubectl rollout restart` makes a new
 /// revision of the same template).
 fn restart_free(template: &Value) -> Value {
-    let mut t = template.clone();
-    if let Some(Value::Object(a)) = t.pointer_mut("/metadata/annotations") {
-        a.remove("kubectl.kubernetes.io/restartedAt");
-        if a.is_empty()
-            && let Some(Value::Object(meta)) = t.pointer_mut("/metadata")
-        {
-            meta.remove("annotations");
-        }
-    }
-    t
+    without_metadata_entry(template, "annotations", "kubectl.kubernetes.io/restartedAt")
 }
 
 /// Other history entries that match the record's images and config references but hold a

@@ -244,7 +244,7 @@ fn start(cx: &mut Ctx<'_>, cfg: &Config, due: Timestamp) {
             if let Some(app) = &cx.snap.app {
                 cx.status.saved_sync_policy = Some(sync_policy::save(app));
             }
-            let argocd = cx.req.spec.strategy.unwrap_or_default() == RollbackStrategy::ArgoCd;
+            let argocd = cx.req.spec.strategy() == RollbackStrategy::ArgoCd;
             let destination = cx.snap.destination_namespace().to_string();
             let restorable = prep
                 .target
@@ -392,7 +392,7 @@ fn switch(cx: &mut Ctx<'_>, cfg: &Config, due: Timestamp) {
     if cx.now > due {
         return deadline_failure(cx, due, "the switch did not finish".into());
     }
-    if cx.req.spec.strategy.unwrap_or_default() == RollbackStrategy::ArgoCd {
+    if cx.req.spec.strategy() == RollbackStrategy::ArgoCd {
         return argocd::switch(cx);
     }
     match precheck::check(cx.snap, cfg) {
@@ -422,7 +422,7 @@ fn failure_after_switch(cx: &mut Ctx<'_>, reason: &str, message: String) {
     if cx.req.spec.on_failure.unwrap_or_default() != OnFailure::Revert {
         return fail(cx, reason, message);
     }
-    if cx.req.spec.strategy.unwrap_or_default() == RollbackStrategy::ArgoCd {
+    if cx.req.spec.strategy() == RollbackStrategy::ArgoCd {
         return argocd::revert(cx, reason, message);
     }
     let mut reverted = Vec::new();

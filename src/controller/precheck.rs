@@ -169,7 +169,7 @@ pub fn check(snap: &Snapshot, cfg: &Config) -> Result<Prepared, Vec<String>> {
     }
     let pinned = pins(target, &mut refusals);
     let mut workloads = Vec::new();
-    if req.spec.strategy.unwrap_or_default() == RollbackStrategy::ArgoCd {
+    if req.spec.strategy() == RollbackStrategy::ArgoCd {
         // Argo CD re-renders and applies everything; the render guard makes it exact.
         refusals.extend(super::argocd_sync::unsupported(app));
         refusals.dedup();

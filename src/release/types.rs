@@ -329,6 +329,13 @@ pub struct RollbackRequestSpec {
     pub resume: bool,
 }
 
+impl RollbackRequestSpec {
+    /// The strategy, with its default (ArgoCD) when none is written.
+    pub fn strategy(&self) -> RollbackStrategy {
+        self.strategy.unwrap_or_default()
+    }
+}
+
 /// How a rollback restores a release.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum RollbackStrategy {

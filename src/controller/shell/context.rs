@@ -27,6 +27,9 @@ pub struct Context {
     pub client: Client,
     /// The configuration.
     pub cfg: Config,
+    /// `cfg.prometheus_allow`, parsed once (`run` refuses to start on an unparsable list;
+    /// here one allows nothing).
+    pub allow: crate::slo::allow::AllowList,
     /// Publishes events.k8s.io/v1 Events.
     pub recorder: Recorder,
     /// "Now" (the wall clock, or a fixed time in tests).
@@ -48,6 +51,8 @@ impl Context {
         Context {
             recorder: Recorder::new(client.clone(), reporter),
             client,
+            allow: crate::slo::allow::AllowList::from_urls(&cfg.prometheus_allow)
+                .unwrap_or_default(),
             cfg,
             clock: Box::new(Timestamp::now),
             format,

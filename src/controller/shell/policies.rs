@@ -16,7 +16,6 @@ use serde_json::{Value, json};
 use super::api::{self, ApiError};
 use super::context::Context;
 use crate::slo::RollbackPolicy;
-use crate::slo::allow::AllowList;
 use crate::slo::decide::Observed;
 use crate::slo::observed::{AppSync, PolicyRequest, Record};
 use crate::slo::prometheus::{Prometheus, SecretHeaders};
@@ -126,8 +125,7 @@ pub async fn reconcile_policy(
             secrets.insert(sname.clone(), secret_headers(&s));
         }
     }
-    // Validated when the controller starts; an unparsable list here allows nothing.
-    let allow = AllowList::from_urls(&ctx.cfg.prometheus_allow).unwrap_or_default();
+    let allow = ctx.allow.clone();
     let task_ctx = ctx.clone();
     let task_policy = policy.clone();
     let decision = tokio::task::spawn_blocking(move || {
