@@ -5,8 +5,8 @@
 //! instead. Either way the previous `automated` object is saved in the request's status
 //! first and restored exactly, and only while it is still the one the rollback left. The
 //! pause also writes the saved policy into the Application's annotation
-//! `rollpin.dev/paused-sync-policy` (removed on restore), so it is not lost if the request
-//! is deleted.
+//! `rollpin.dev/paused-sync-policy`, so it is not lost if the request is deleted. Restoring
+//! leaves the annotation in place (it then records the last pause).
 
 use serde_json::{Value, json};
 
