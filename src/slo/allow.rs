@@ -51,24 +51,6 @@ impl AllowList {
         Ok(AllowList { entries })
     }
 
-    /// An allow-list from a ConfigMap value: one URL per line (commas also separate);
-    /// blank lines and `#` comments are ignored.
-    pub fn from_config_text(text: &str) -> Result<AllowList, HttpError> {
-        let urls: Vec<&str> = text
-            .lines()
-            .map(|l| l.split('#').next().unwrap_or(""))
-            .flat_map(|l| l.split(','))
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect();
-        AllowList::from_urls(&urls)
-    }
-
-    /// Whether the list is empty (then nothing may be queried).
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// The entries, normalized.
     pub fn entries(&self) -> impl Iterator<Item = String> + '_ {
         self.entries.iter().map(HttpUrl::canonical)
@@ -199,21 +181,5 @@ mod tests {
     fn an_empty_list_allows_nothing() {
         let e = AllowList::default().check("http://prometheus:9090");
         assert!(matches!(e, Err(AllowError::NotAllowed { ref allowed, .. }) if allowed == "empty"));
-    }
-
-    #[test]
-    fn parses_configmap_text() {
-        let text = "# Prometheus servers\nhttp://prometheus.monitoring:9090\n\n  http://a:1, http://b:2/x  # two\n";
-        let l = AllowList::from_config_text(text).unwrap_or_default();
-        assert_eq!(
-            l.entries().collect::<Vec<_>>(),
-            [
-                "http://prometheus.monitoring:9090",
-                "http://a:1",
-                "http://b:2/x"
-            ]
-        );
-        assert!(AllowList::from_config_text("https://x:1").is_err());
-        assert!(AllowList::from_config_text("http://u@x:1").is_err());
     }
 }

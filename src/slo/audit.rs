@@ -3,7 +3,6 @@
 //! that decided it, and the status conditions (`Valid`, `Rollback`) with Kubernetes'
 //! transition-time rule (the time changes only when the status does).
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Value, json};
 
@@ -142,7 +141,8 @@ impl<'a> Context<'a> {
     }
 }
 
-/// Sets a condition; its transition time changes only when its status does.
+/// Sets a condition as the rollback controller does (`lastTransitionTime` kept while the
+/// status holds, message capped for the CRD), with the policy's generation observed.
 pub(crate) fn set_condition(
     status: &mut RollbackPolicyStatus,
     ctx: &Context<'_>,
@@ -151,26 +151,15 @@ pub(crate) fn set_condition(
     reason: &str,
     message: &str,
 ) {
-    let value = if ok { "True" } else { "False" };
-    let generation = ctx.policy.metadata.generation;
-    let existing = status.conditions.iter_mut().find(|c| c.type_ == type_);
-    match existing {
-        Some(c) => {
-            if c.status != value {
-                c.last_transition_time = Time(ctx.now);
-                c.status = value.to_string();
-            }
-            c.reason = reason.to_string();
-            c.message = message.to_string();
-            c.observed_generation = generation;
-        }
-        None => status.conditions.push(Condition {
-            type_: type_.to_string(),
-            status: value.to_string(),
-            reason: reason.to_string(),
-            message: message.to_string(),
-            last_transition_time: Time(ctx.now),
-            observed_generation: generation,
-        }),
+    crate::controller::audit::set_condition(
+        &mut status.conditions,
+        type_,
+        ok,
+        reason,
+        message,
+        ctx.now,
+    );
+    if let Some(c) = status.conditions.iter_mut().find(|c| c.type_ == type_) {
+        c.observed_generation = ctx.policy.metadata.generation;
     }
 }

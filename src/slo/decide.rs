@@ -81,8 +81,6 @@ pub struct Due {
 /// Everything the controller has to do for one policy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
-    /// The watched release (source revision).
-    pub revision: Option<String>,
     /// Its bake.
     pub bake: Bake,
     /// Measurements due now, earliest first.
@@ -128,7 +126,6 @@ pub fn decide(obs: &Observed<'_>, now: Timestamp) -> Decision {
     status.observed_generation = policy.metadata.generation;
     let ctx = audit::Context::new(policy, now);
     let mut d = Decision {
-        revision: None,
         bake: Bake::NoRelease,
         due: Vec::new(),
         verdict: status.phase,
@@ -161,7 +158,6 @@ pub fn decide(obs: &Observed<'_>, now: Timestamp) -> Decision {
         return d;
     };
     let rev = synced.revision.clone();
-    d.revision = Some(rev.clone());
     if status.observed_revision.as_deref() != Some(rev.as_str()) {
         status = RollbackPolicyStatus {
             observed_revision: Some(rev.clone()),

@@ -27,9 +27,8 @@
 //!    publish `d.events`, print `d.log` (one JSON line each), requeue after
 //!    `d.requeue_after` (and on any change of the Application, its records and requests).
 //!
-//! The allow-list comes from the controller's configuration: [`allow::AllowList::from_urls`]
-//! for repeated `--prometheus-allow URL` flags, [`allow::AllowList::from_config_text`]
-//! for a ConfigMap key. `rollpin slo check` ([`check`]) runs the same code over a window
+//! The allow-list comes from the controller's repeated `--prometheus-allow URL` flags
+//! ([`allow::AllowList::from_urls`]). `rollpin slo check` ([`check`]) runs the same code over a window
 //! ending at a given time, without a list.
 
 pub mod allow;

@@ -11,6 +11,7 @@
 //!   (annotations).
 
 use k8s_openapi::jiff::Timestamp;
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::release::{RollbackManifest, VERIFIED_CONDITION};
@@ -138,7 +139,7 @@ impl Record {
 
     /// From a RollbackManifest as JSON (`None` when it does not read as one).
     pub fn from_value(v: &Value) -> Option<Record> {
-        serde_json::from_value::<RollbackManifest>(v.clone())
+        RollbackManifest::deserialize(v)
             .ok()
             .map(|m| Record::from_manifest(&m))
     }

@@ -21,7 +21,7 @@ use super::duration::parse_duration;
 use super::expr::MetricValue;
 use super::http::{self, HttpUrl, encode_query_value};
 use super::provider::{MetricProvider, ProviderError, QueryResult};
-use super::types::{DEFAULT_PROMETHEUS_TIMEOUT, Metric};
+use super::types::{DEFAULT_PROMETHEUS_TIMEOUT, Metric, PrometheusSpec};
 
 /// Extra time allowed on the socket beyond the query's own timeout.
 const TRANSPORT_GRACE: Duration = Duration::from_secs(5);
@@ -61,14 +61,7 @@ impl Prometheus {
 
     /// The address a metric would be queried at, checked against the allow-list.
     pub fn target(&self, metric: &Metric) -> Result<HttpUrl, ProviderError> {
-        let spec =
-            metric
-                .provider
-                .prometheus
-                .as_ref()
-                .ok_or_else(|| ProviderError::NoProvider {
-                    metric: metric.name.clone(),
-                })?;
+        let spec = prometheus_spec(metric)?;
         let address = self.address_override.as_deref().unwrap_or(&spec.address);
         Ok(match &self.allow {
             Some(list) => list.check(address)?,
@@ -77,17 +70,21 @@ impl Prometheus {
     }
 }
 
+/// The metric's `provider.prometheus`.
+fn prometheus_spec(metric: &Metric) -> Result<&PrometheusSpec, ProviderError> {
+    metric
+        .provider
+        .prometheus
+        .as_ref()
+        .ok_or_else(|| ProviderError::NoProvider {
+            metric: metric.name.clone(),
+        })
+}
+
 impl MetricProvider for Prometheus {
     fn query(&self, metric: &Metric, at: Timestamp) -> Result<QueryResult, ProviderError> {
         let url = self.target(metric)?;
-        let spec =
-            metric
-                .provider
-                .prometheus
-                .as_ref()
-                .ok_or_else(|| ProviderError::NoProvider {
-                    metric: metric.name.clone(),
-                })?;
+        let spec = prometheus_spec(metric)?;
         let timeout = parse_duration(
             spec.timeout
                 .as_deref()
