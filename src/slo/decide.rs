@@ -32,7 +32,7 @@ use super::allow::AllowList;
 use super::analysis::{limits_reached, record, run_phase, terminates_run};
 use super::audit::{self, Event, set_condition};
 use super::observed::{AppSync, PolicyRequest, Record};
-use super::request::{choose_target, request_name, request_object};
+use super::request::{choose_target, request_object};
 use super::types::{
     ActionType, AnalysisPhase, Measurement, MetricResult, RollbackPolicy, RollbackPolicyStatus,
 };
@@ -179,11 +179,12 @@ pub fn decide(obs: &Observed<'_>, now: Timestamp) -> Decision {
         .map_or(synced.finished_at, |t| t.0);
     let end = timings.bake_end(start);
     status.bake_ends_at = Some(Time(end));
-    let own_name = request_name(policy.metadata.name.as_deref().unwrap_or(""), &rev);
+    // By the release it rolled back, not by name: names keep 7 characters of the
+    // revision, so two releases can share one.
     if let Some(req) = obs
         .requests
         .iter()
-        .find(|r| r.from_revision.as_deref() == Some(rev.as_str()) || r.name == own_name)
+        .find(|r| r.from_revision.as_deref() == Some(rev.as_str()))
     {
         status.rollback_request = Some(req.name.clone());
         status.message = Some(format!(

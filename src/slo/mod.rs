@@ -23,7 +23,8 @@
 //!    &provider, &clock);` — or, without I/O, [`decide::decide`] then
 //!    [`provider::measure`] + [`decide::record_measurement`] for each [`decide::Due`];
 //! 3. act on the [`decide::Decision`]: create `d.create` (a RollbackRequest as JSON;
-//!    AlreadyExists is success), then patch `d.status` into the status subresource,
+//!    AlreadyExists counts only when it is this policy's request for this release), then
+//!    patch `d.status` into the status subresource,
 //!    publish `d.events`, print `d.log` (one JSON line each), requeue after
 //!    `d.requeue_after` (and on any change of the Application, its records and requests).
 //!

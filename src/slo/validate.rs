@@ -98,7 +98,8 @@ pub fn validate(
             }
         }
     };
-    let bake = duration("spec.bakeTime".into(), Some(&spec.bake_time)).unwrap_or_default();
+    let parsed_bake = duration("spec.bakeTime".into(), Some(&spec.bake_time));
+    let bake = parsed_bake.unwrap_or_default();
     let mut metrics = Vec::new();
     for (i, m) in spec.metrics.iter().enumerate() {
         let field = |f: &str| format!("spec.metrics[{i}].{f}");
@@ -123,6 +124,18 @@ pub fn validate(
             invalid(format!("{}: a metric needs a name", field("name")));
         } else if spec.metrics[..i].iter().any(|o| o.name == m.name) {
             invalid(format!("{}: {:?} is used twice", field("name"), m.name));
+        }
+        // Measured only after the bake has ended: the metric would end Successful without
+        // a single measurement.
+        if parsed_bake.is_some_and(|b| metrics[i].initial_delay > b)
+            && spec.continuous != Some(true)
+        {
+            invalid(format!(
+                "{}: {} is after the bake time ({}): the metric would never be measured",
+                field("initialDelay"),
+                m.initial_delay.as_deref().unwrap_or_default(),
+                spec.bake_time
+            ));
         }
         if metrics[i].interval.is_some_and(|d| d.is_zero()) {
             invalid(format!("{}: must be more than 0", field("interval")));
@@ -226,6 +239,26 @@ mod tests {
             t.measurement_time(start, 0, 2).to_string(),
             "2026-11-20T10:02:30Z"
         );
+    }
+
+    #[test]
+    fn a_metric_first_measured_after_the_bake_is_refused() {
+        let mut late = metric("late", "http://p:9090");
+        late.initial_delay = Some("11m".to_string());
+        let problems = validate(&spec(vec![late.clone()]), None)
+            .err()
+            .unwrap_or_default();
+        let text: Vec<&str> = problems.iter().map(Problem::message).collect();
+        assert_eq!(
+            text,
+            [
+                "spec.metrics[0].initialDelay: 11m is after the bake time (10m): the metric would never be measured"
+            ]
+        );
+        // Continuous policies keep measuring after the bake.
+        let mut s = spec(vec![late]);
+        s.continuous = Some(true);
+        assert!(validate(&s, None).is_ok());
     }
 
     #[test]

@@ -153,7 +153,30 @@ pub async fn reconcile_policy(
     if let Some(request) = &decision.create {
         match api::create(client, api::REQUEST, &ns, request).await {
             Ok(_) => {}
-            Err(e) if e.code == 409 => {}
+            // AlreadyExists counts only when it is this policy's request for this release
+            // (a retry after a lost answer); a same-named request of a person, of another
+            // release or policy, is not a rollback this policy made.
+            Err(e) if e.code == 409 => {
+                let theirs = crate::controller::str_at(request, "/metadata/name");
+                let mine = PolicyRequest::from_value(request, &name);
+                let existing = api::get(client, api::REQUEST, &ns, theirs)
+                    .await
+                    .map_err(err(format!("RollbackRequest {ns}/{theirs}")))?;
+                let same = existing
+                    .as_ref()
+                    .and_then(|v| PolicyRequest::from_value(v, &name))
+                    .is_some_and(|r| {
+                        Some(&r.from_revision) == mine.as_ref().map(|m| &m.from_revision)
+                    });
+                if !same {
+                    return Err(err(format!("RollbackRequest {ns}/{theirs} (create)"))(
+                        ApiError {
+                            code: 409,
+                            message: "a RollbackRequest of that name exists and is not this policy's request for this release; not counting it as the rollback".into(),
+                        },
+                    ));
+                }
+            }
             Err(e) => return Err(err("RollbackRequest (create)".into())(e)),
         }
     }

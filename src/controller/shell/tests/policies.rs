@@ -162,3 +162,60 @@ async fn an_address_off_the_allow_list_is_never_queried() {
             .any(|c| c.method == "POST" && c.uri.contains("rollbackrequests"))
     );
 }
+
+/// The rollback a broken SLO files, answered 409 on create, then `existing` on reading it.
+async fn create_conflict(existing: Value, then: Vec<Expect>) -> (Result<(), String>, Vec<Call>) {
+    let (address, _) = prometheus("0.2");
+    let name = crate::slo::request::request_name("guard", REV_B);
+    let mut s = reads();
+    s.push(expect(
+        "POST",
+        "/apis/rollpin.dev/v1alpha1/namespaces/shop/rollbackrequests",
+        status(409, "AlreadyExists"),
+    ));
+    s.push(expect(
+        "GET",
+        format!("/apis/rollpin.dev/v1alpha1/namespaces/shop/rollbackrequests/{name}"),
+        ok(existing),
+    ));
+    s.extend(then);
+    let (result, calls, _) = run_policy(&policy(&address), after_sync(60), vec![address], s).await;
+    (result.map(|_| ()).map_err(|e| e.to_string()), calls)
+}
+
+fn existing_request(policy: &str, from_revision: &str) -> Value {
+    json!({"apiVersion": "rollpin.dev/v1alpha1", "kind": "RollbackRequest",
+        "metadata": {"name": crate::slo::request::request_name("guard", REV_B), "namespace": "shop",
+            "labels": {"rollpin.dev/policy": policy},
+            "annotations": {"rollpin.dev/from-revision": from_revision}},
+        "spec": {"app": "shop"}})
+}
+
+#[tokio::test]
+async fn an_existing_request_of_this_policy_for_this_release_counts() {
+    let then = vec![
+        expect("PATCH", STATUS, |b| {
+            assert_eq!(b["status"]["phase"], "Failed", "{b}");
+            (200, b.clone())
+        }),
+        policy_event(),
+    ];
+    let (result, _) = create_conflict(existing_request("guard", REV_B), then).await;
+    result.expect("a retry of its own create");
+}
+
+#[tokio::test]
+async fn a_same_named_request_that_is_not_this_policys_is_not_a_rollback() {
+    for existing in [
+        existing_request("someone-else", REV_B),
+        existing_request("guard", "0000000older"),
+    ] {
+        let (result, calls) = create_conflict(existing, Vec::new()).await;
+        let e = result.expect_err("no rollback was made");
+        assert!(e.contains("not this policy's request"), "{e}");
+        assert!(
+            !calls.iter().any(|c| c.method == "PATCH"),
+            "the status must not say a rollback was requested"
+        );
+    }
+}
