@@ -151,8 +151,21 @@ impl<'a> OverlayFs<'a> {
         }
     }
 
+    /// Whether `path` is the replaced file. Only a path that could name it (its file name,
+    /// or a kustomization file name, possibly a symlink to it) is resolved: not every file
+    /// the build reads.
     fn is_replaced(&self, path: &Path) -> bool {
-        path == self.path || self.inner.real_path(path).is_ok_and(|p| p == self.path)
+        if path == self.path {
+            return true;
+        }
+        let name = path.file_name();
+        let candidate = name == self.path.file_name()
+            || name.is_some_and(|n| {
+                crate::kustomize::kustomization::KUSTOMIZATION_FILE_NAMES
+                    .iter()
+                    .any(|k| n == *k)
+            });
+        candidate && self.inner.real_path(path).is_ok_and(|p| p == self.path)
     }
 }
 
