@@ -167,16 +167,7 @@ impl CmpEnv {
     }
 
     fn string_parameter(&self, name: &str) -> Result<Option<&str>, EnvError> {
-        match self.parameters.iter().find(|p| p.name == name) {
-            None => Ok(None),
-            Some(Parameter {
-                value: ParameterValue::String(s),
-                ..
-            }) => Ok(Some(s)),
-            Some(_) => Err(EnvError(format!(
-                "parameter '{name}' must be a string (set it with `string:` in the Application)"
-            ))),
-        }
+        super::parameters::string_param(&self.parameters, name)
     }
 
     /// The `reorder` parameter, validated as `--reorder` is: `legacy`, `none`, or unset.
@@ -191,13 +182,7 @@ impl CmpEnv {
 
     /// A boolean parameter: `true` or `false` (empty or unset: `false`).
     fn bool_parameter(&self, name: &str) -> Result<bool, EnvError> {
-        match self.string_parameter(name)? {
-            None | Some("" | "false") => Ok(false),
-            Some("true") => Ok(true),
-            Some(other) => Err(EnvError(format!(
-                "parameter '{name}': must be 'true' or 'false', got '{other}'"
-            ))),
-        }
+        super::parameters::bool_param(&self.parameters, name)
     }
 
     /// The `release-record` parameter: append a RollbackManifest to the render.

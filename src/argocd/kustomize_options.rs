@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::argocd::EnvError;
 use crate::argocd::envsubst::envsubst;
-use crate::argocd::parameters::{Parameter, ParameterValue};
+use crate::argocd::parameters::{Parameter, ParameterValue, bool_param, string_param};
 use crate::kustomize::fs::FileSystem;
 use crate::kustomize::loader::Loader;
 // The fields of an Argo CD `KustomizePatch` (and of its `target`) are kustomize's own.
@@ -91,22 +91,7 @@ fn find<'a>(params: &'a [Parameter], name: &str) -> Option<&'a ParameterValue> {
 }
 
 fn string(params: &[Parameter], name: &str) -> Result<String, EnvError> {
-    match find(params, name) {
-        None => Ok(String::new()),
-        Some(ParameterValue::String(s)) => Ok(s.clone()),
-        Some(_) => Err(err(name, "must be a string (set it with `string:`)")),
-    }
-}
-
-fn boolean(params: &[Parameter], name: &str) -> Result<bool, EnvError> {
-    match string(params, name)?.as_str() {
-        "" | "false" => Ok(false),
-        "true" => Ok(true),
-        other => Err(err(
-            name,
-            format!("must be 'true' or 'false', got '{other}'"),
-        )),
-    }
+    Ok(string_param(params, name)?.unwrap_or_default().to_string())
 }
 
 fn array(params: &[Parameter], name: &str) -> Result<Vec<String>, EnvError> {
@@ -218,7 +203,7 @@ impl KustomizeOptions {
         params: &[Parameter],
         env: &BTreeMap<String, String>,
     ) -> Result<KustomizeOptions, EnvError> {
-        let subst_annotations = boolean(params, "commonAnnotationsEnvsubst")?;
+        let subst_annotations = bool_param(params, "commonAnnotationsEnvsubst")?;
         let namespace = string(params, "namespace")?;
         if !namespace.is_empty() && !valid_namespace(&namespace) {
             return Err(err(
@@ -257,9 +242,9 @@ impl KustomizeOptions {
                 .into_iter()
                 .map(|(k, v)| (k, envsubst(&v, env)))
                 .collect(),
-            force_common_labels: boolean(params, "forceCommonLabels")?,
-            label_without_selector: boolean(params, "labelWithoutSelector")?,
-            label_include_templates: boolean(params, "labelIncludeTemplates")?,
+            force_common_labels: bool_param(params, "forceCommonLabels")?,
+            label_without_selector: bool_param(params, "labelWithoutSelector")?,
+            label_include_templates: bool_param(params, "labelIncludeTemplates")?,
             common_annotations: map(params, "commonAnnotations")?
                 .into_iter()
                 .map(|(k, v)| {
@@ -271,11 +256,11 @@ impl KustomizeOptions {
                     (k, v)
                 })
                 .collect(),
-            force_common_annotations: boolean(params, "forceCommonAnnotations")?,
+            force_common_annotations: bool_param(params, "forceCommonAnnotations")?,
             namespace,
             patches: parse_patches(&string(params, "patches")?)?,
             components: array(params, "components")?,
-            ignore_missing_components: boolean(params, "ignoreMissingComponents")?,
+            ignore_missing_components: bool_param(params, "ignoreMissingComponents")?,
         };
         if opts.label_include_templates
             && !opts.label_without_selector

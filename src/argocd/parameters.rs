@@ -35,6 +35,31 @@ struct RawParameter {
     map: Option<BTreeMap<String, String>>,
 }
 
+/// A string parameter: `None` when unset, an error naming it when it is a map or array.
+pub fn string_param<'a>(
+    params: &'a [Parameter],
+    name: &str,
+) -> Result<Option<&'a str>, super::EnvError> {
+    match params.iter().find(|p| p.name == name).map(|p| &p.value) {
+        None => Ok(None),
+        Some(ParameterValue::String(s)) => Ok(Some(s)),
+        Some(_) => Err(super::EnvError(format!(
+            "parameter '{name}' must be a string (set it with `string:` in the Application)"
+        ))),
+    }
+}
+
+/// A boolean parameter: `true` or `false` (empty or unset: `false`).
+pub fn bool_param(params: &[Parameter], name: &str) -> Result<bool, super::EnvError> {
+    match string_param(params, name)? {
+        None | Some("" | "false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(super::EnvError(format!(
+            "parameter '{name}': must be 'true' or 'false', got '{other}'"
+        ))),
+    }
+}
+
 /// Parses `ARGOCD_APP_PARAMETERS` (a JSON array; `null` or empty means none).
 pub fn parse_parameters_json(text: &str) -> Result<Vec<Parameter>, String> {
     let text = text.trim();
