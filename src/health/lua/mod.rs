@@ -90,8 +90,7 @@ impl LuaScripts {
                 source,
             })?;
             for (key, script) in argocd_cm::health_overrides(&name, &text)? {
-                set.cm.push((key, set.scripts.len()));
-                set.scripts.push(script);
+                set.push_cm(key, script);
             }
         }
         if let Some(dir) = lua_dir {
@@ -102,15 +101,26 @@ impl LuaScripts {
                 });
             }
             for (key, script) in library {
-                let id = set.scripts.len();
-                set.scripts.push(script);
-                if key.contains('_') {
-                    set.dir_wildcards.push((key.replace('_', "*"), id));
-                }
-                set.dir_exact.push((key, id));
+                set.push_dir(key, script);
             }
         }
         Ok(set)
+    }
+
+    /// Adds an argocd-cm script under its key.
+    fn push_cm(&mut self, key: String, script: Script) {
+        self.cm.push((key, self.scripts.len()));
+        self.scripts.push(script);
+    }
+
+    /// Adds a library script under its `<group>/<Kind>` key (`_` directories as globs).
+    fn push_dir(&mut self, key: String, script: Script) {
+        let id = self.scripts.len();
+        self.scripts.push(script);
+        if key.contains('_') {
+            self.dir_wildcards.push((key.replace('_', "*"), id));
+        }
+        self.dir_exact.push((key, id));
     }
 
     /// Whether no script was loaded.
@@ -180,16 +190,10 @@ mod tests {
     fn set(cm: &[&str], dir: &[&str]) -> LuaScripts {
         let mut s = LuaScripts::default();
         for k in cm {
-            s.cm.push((k.to_string(), s.scripts.len()));
-            s.scripts.push(script(&format!("cm {k}")));
+            s.push_cm(k.to_string(), script(&format!("cm {k}")));
         }
         for k in dir {
-            let id = s.scripts.len();
-            s.scripts.push(script(&format!("dir {k}")));
-            if k.contains('_') {
-                s.dir_wildcards.push((k.replace('_', "*"), id));
-            }
-            s.dir_exact.push((k.to_string(), id));
+            s.push_dir(k.to_string(), script(&format!("dir {k}")));
         }
         s
     }
