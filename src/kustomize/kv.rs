@@ -162,9 +162,15 @@ fn is_env_var_name(k: &str) -> bool {
 /// (`9000`, `true`, `1.5`, `0x1F`, `~`) makes a non-string map key, which the JSON
 /// conversion refuses.
 pub fn key_problem(k: &str) -> Option<String> {
+    key_reads_as_non_string(k, "data keys")
+}
+
+/// The error for a key kustomize writes unquoted that reads back as a non-string (`what`:
+/// which keys must be strings), if it does.
+pub fn key_reads_as_non_string(k: &str, what: &str) -> Option<String> {
     crate::yaml::plain_scalar_kind(k).map(|kind| {
         format!(
-            "key \"{k}\" reads as {kind} in YAML, and kustomize fails on it (data keys must be strings); rename the key"
+            "key \"{k}\" reads as {kind} in YAML, and kustomize fails on it ({what} must be strings); rename the key"
         )
     })
 }

@@ -51,10 +51,10 @@ pub fn apply(
 /// non-string map key and the build fails. rollpin fails the same way, naming the key.
 pub fn check_keys<'a>(keys: impl IntoIterator<Item = &'a String>) -> Result<(), String> {
     for k in keys {
-        if let Some(kind) = crate::yaml::plain_scalar_kind(k) {
-            return Err(format!(
-                "key \"{k}\" reads as {kind} in YAML, and kustomize fails on it (label and annotation keys must be strings); rename the key"
-            ));
+        if let Some(e) =
+            crate::kustomize::kv::key_reads_as_non_string(k, "label and annotation keys")
+        {
+            return Err(e);
         }
     }
     Ok(())
