@@ -75,7 +75,8 @@ pub fn parse_reorder(value: &str) -> Result<Order, String> {
         "none" => Ok(Order::Fifo),
         other => {
             let hint = if other.eq_ignore_ascii_case("fifo") {
-                " ('fifo' is the spelling of sortOptions.order in kustomization.yaml;                  --reorder calls input order 'none')"
+                " ('fifo' is the spelling of sortOptions.order in kustomization.yaml; \
+                 --reorder calls input order 'none')"
             } else {
                 ""
             };
